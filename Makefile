@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate demo lint bench worker beat messages clean
+
+$(STAMP): requirements.txt package.json
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund; \
+	  else echo "npm not found: maps and charts need Node.js (npm) for their front-end packages"; fi
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	@mkdir -p var
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+
+run: demo
+	@echo "Veiligheidsplatform: http://127.0.0.1:$(PORT)/  (demo-accounts: zie README)"
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+worker: install
+	$(VENV)/bin/celery -A veiligheid worker --loglevel=info
+
+beat: install
+	$(VENV)/bin/celery -A veiligheid beat --loglevel=info
+
+bench: install
+	$(PY) manage.py bench
+
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf $(VENV) var node_modules

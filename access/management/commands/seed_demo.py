@@ -1,0 +1,27 @@
+"""Load the demo municipality: real Almere geography, generated addresses, departments, demo users and grants.
+
+Idempotent: running it again changes nothing that is already there. Each app contributes a `demo.seed(stdout)`.
+"""
+import importlib
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+DEMO_APPS = ["areas", "dashboards", "access", "signals", "ingest"]
+
+
+class Command(BaseCommand):
+    help = "Laad de demogemeente (Almere): buurten, adressen, afdelingen, demogebruikers en autorisaties."
+
+    def handle(self, *args, **options):
+        for label in DEMO_APPS:
+            if not apps.is_installed(label):
+                continue
+            try:
+                module = importlib.import_module(f"{label}.demo")
+            except ModuleNotFoundError:
+                continue
+            with transaction.atomic():
+                module.seed(self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demogemeente klaar."))

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .decorators import rule_for
+from .permissions import has_perm_anywhere
+
+
+class PermissionRefreshMiddleware:
+    """Recompute a user's permissions when a grant has started or ended since the last sync.
+
+    The moment is stored on the user row (already loaded for the request), so this costs no query
+    unless a recompute is due. Revocations take effect at once because they resync in the service.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            due = user.permissions_recheck_at
+            if due is not None and due <= timezone.now():
+                from .services import authorisation_expire_due, authorisation_sync_permissions
+
+                authorisation_expire_due()
+                authorisation_sync_permissions(user=user)
+                user.refresh_from_db()
+        return self.get_response(request)
+
+
+def _is_api(request):
+    return request.path.startswith("/api/")
+
+
+class AccessRuleMiddleware:
+    """Deny by default: a view runs only if it carries an access rule that the user meets."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.app_name == "admin":
+            return None  # the admin site checks access.permissions itself (access.admin.PlatformAdminSite)
+        rule = rule_for(view_func)
+        if rule is None:
+            if settings.DEBUG:
+                raise PermissionDenied(f"View {view_func.__module__}.{view_func.__name__} has no access rule")
+            raise PermissionDenied
+        kind = rule[0]
+        if kind in ("public", "api"):
+            return None
+        if not request.user.is_authenticated:
+            if _is_api(request):
+                return JsonResponse({"detail": _("Niet ingelogd.")}, status=401)
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if kind == "login":
+            return None
+        _kind, perm, scope = rule
+        request.required_permission = perm
+        if not has_perm_anywhere(request.user, perm, scope):
+            raise PermissionDenied
+        return None

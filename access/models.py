@@ -1,0 +1,156 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+from .roles import role_choices
+
+
+class Department(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("naam"), max_length=120, unique=True)
+    phone = models.CharField(_("telefoon"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("afdeling")
+        verbose_name_plural = _("afdelingen")
+        permissions = [
+            ("manage_department_signals", _("Signalen van deze afdeling beheren en inzien")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    department = models.ForeignKey(
+        Department, verbose_name=_("afdeling"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    job_title = models.CharField(_("functie"), max_length=120, blank=True)
+    phone = models.CharField(_("telefoon"), max_length=40, blank=True)
+    is_demo = models.BooleanField(
+        _("demo-account"), default=False, help_text=_("Demo-accounts kunnen alleen inloggen op een demo-installatie.")
+    )
+    # The next moment at which the set of effective grants changes (a grant starts or ends);
+    # the permission middleware recomputes the user's permissions when it has passed.
+    permissions_recheck_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+
+    def __str__(self):
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+
+class AuthorisationQuerySet(models.QuerySet):
+    def effective_on(self, day):
+        return self.filter(status=Authorisation.Status.ACTIVE, valid_from__lte=day, valid_until__gte=day)
+
+    def open(self):
+        """Requested or active: grants that count for separation-of-duties rules."""
+        return self.filter(status__in=[Authorisation.Status.REQUESTED, Authorisation.Status.ACTIVE])
+
+
+class Authorisation(models.Model):
+    """One grant of one role to one person, for a purpose, for a limited period."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("aangevraagd")
+        ACTIVE = "active", _("actief")
+        REJECTED = "rejected", _("afgewezen")
+        REVOKED = "revoked", _("ingetrokken")
+        EXPIRED = "expired", _("verlopen")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("gebruiker"), on_delete=models.PROTECT, related_name="authorisations"
+    )
+    role = models.CharField(_("rol"), max_length=40, choices=role_choices())
+    scope_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    scope_id = models.PositiveBigIntegerField(null=True, blank=True)
+    scope = GenericForeignKey("scope_type", "scope_id")
+    scope_label = models.CharField(_("reikwijdte"), max_length=200, blank=True)
+    purpose = models.TextField(_("doel en grondslag"))
+    valid_from = models.DateField(_("geldig vanaf"))
+    valid_until = models.DateField(_("geldig tot en met"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    # Empty only for the bootstrap grants of the first administrators (manage.py, never the web).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("aangevraagd door"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("aangevraagd op"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("goedgekeurd door"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("goedgekeurd op"), null=True, blank=True)
+    decision_note = models.TextField(_("toelichting bij besluit"), blank=True)
+    revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ingetrokken door"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoke_reason = models.TextField(_("reden van intrekking"), blank=True)
+    renewal_of = models.ForeignKey(
+        "self", verbose_name=_("verlenging van"), null=True, blank=True, on_delete=models.PROTECT, related_name="renewals"
+    )
+
+    objects = AuthorisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("autorisatie")
+        verbose_name_plural = _("autorisaties")
+        permissions = [("administer_authorisations", _("Autorisaties beheren"))]
+        indexes = [
+            models.Index(fields=["user", "status", "valid_until"]),
+            models.Index(fields=["status", "valid_until"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_until__gte=models.F("valid_from")), name="authorisation_period"),
+            models.CheckConstraint(
+                condition=Q(scope_type__isnull=True, scope_id__isnull=True)
+                | Q(scope_type__isnull=False, scope_id__isnull=False),
+                name="authorisation_scope_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} – {self.user}" + (f" ({self.scope_label})" if self.scope_label else "")
+
+    @property
+    def role_def(self):
+        from .roles import ROLES
+
+        return ROLES[self.role]
+
+
+class DepartmentUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct foreign-key table for department-scoped permissions (no generic join)."""
+
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["user", "permission", "content_object"])]

@@ -1,0 +1,134 @@
+"""The role catalogue: the only roles that can be granted, in code, not free-form groups.
+
+Each role names the permissions it gives and the kind of scope it takes. Model permissions
+("app_label.codename") apply platform-wide; object permissions (codenames) apply only to the
+scope object of the grant (a Department, a Dashboard, an ImportSource).
+"""
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    description: str
+    scope: str | None = None  # model label of the scope object, e.g. "access.Department"
+    model_perms: tuple[str, ...] = ()
+    object_perms: tuple[str, ...] = ()
+    sensitive: bool = False
+    excludes: tuple[str, ...] = field(default=())  # roles one person may not hold at the same time
+
+    def scope_model(self):
+        """The scope model class, or None when the role takes no scope or its app is not installed."""
+        if not self.scope:
+            return None
+        try:
+            return apps.get_model(self.scope)
+        except LookupError:
+            return None
+
+    @property
+    def available(self):
+        """A role whose feature has not landed (scope model or permission app missing) cannot be granted."""
+        if self.scope is not None and self.scope_model() is None:
+            return False
+        return all(apps.is_installed(perm.split(".", 1)[0]) for perm in self.model_perms)
+
+    @property
+    def scope_label(self):
+        model = self.scope_model()
+        return model._meta.verbose_name if model else ""
+
+
+SIGNAL_SEARCH = "signal_search"
+SIGNAL_OFFICER = "signal_officer"
+HIT_REPORT_COORDINATOR = "hit_report_coordinator"
+DASHBOARD_VIEWER = "dashboard_viewer"
+ADDRESS_LEVEL_VIEWER = "address_level_viewer"
+INTERVENTION_EDITOR = "intervention_editor"
+DATA_STEWARD = "data_steward"
+AUTHORISATION_ADMIN = "authorisation_admin"
+AUDITOR = "auditor"
+
+ROLES: dict[str, Role] = {
+    role.code: role
+    for role in [
+        Role(
+            SIGNAL_SEARCH,
+            _("Signalen zoeken"),
+            _("Een adres zoeken en zien welke afdelingen een signaal hebben en wie te bellen, zonder details."),
+            model_perms=("signals.search_address",),
+            sensitive=True,
+        ),
+        Role(
+            SIGNAL_OFFICER,
+            _("Signaalfunctionaris afdeling"),
+            _("Signalen van één afdeling plaatsen, inzien, wijzigen en beëindigen."),
+            scope="access.Department",
+            object_perms=("manage_department_signals",),
+            sensitive=True,
+        ),
+        Role(
+            HIT_REPORT_COORDINATOR,
+            _("Coördinator uitdraai"),
+            _("Overzicht van adressen met signalen van meerdere afdelingen (alleen aantallen en afdelingen)."),
+            model_perms=("signals.view_hit_report",),
+            sensitive=True,
+        ),
+        Role(
+            DASHBOARD_VIEWER,
+            _("Dashboardgebruiker"),
+            _("Eén dashboard met cijfers per buurt bekijken."),
+            scope="dashboards.Dashboard",
+            object_perms=("view_dashboard",),
+        ),
+        Role(
+            ADDRESS_LEVEL_VIEWER,
+            _("Dashboard op adresniveau"),
+            _("Het beperkte dashboard met gegevens op adresniveau (hennep) bekijken."),
+            scope="dashboards.Dashboard",
+            object_perms=("view_dashboard", "view_address_level"),
+            sensitive=True,
+        ),
+        Role(
+            INTERVENTION_EDITOR,
+            _("Maatregelen bewerken"),
+            _("Maatregelen (camera, straatcoach, campagne) vastleggen voor effectmeting."),
+            model_perms=("dashboards.edit_interventions",),
+        ),
+        Role(
+            DATA_STEWARD,
+            _("Gegevensbeheerder"),
+            _("Aanleveringen van één bron inlezen en controleren."),
+            scope="ingest.ImportSource",
+            object_perms=("manage_importsource",),
+        ),
+        Role(
+            AUTHORISATION_ADMIN,
+            _("Autorisatiebeheerder"),
+            _("Autorisaties aanvragen, goedkeuren, verlengen en intrekken; gebruikers en afdelingen beheren."),
+            model_perms=("access.administer_authorisations",),
+            sensitive=True,
+            excludes=(AUDITOR,),
+        ),
+        Role(
+            AUDITOR,
+            _("Auditor"),
+            _("De audittrail inzien: wie heeft wat wanneer en waarom geraadpleegd."),
+            model_perms=("audit.review_audit",),
+            sensitive=True,
+            excludes=(AUTHORISATION_ADMIN,),
+        ),
+    ]
+}
+
+
+def get_role(code):
+    return ROLES[code]
+
+
+def role_choices():
+    return [(role.code, role.label) for role in ROLES.values()]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "access"
+urlpatterns = [
+    path("mijn-autorisaties/", views.my_authorisations, name="my_authorisations"),
+    path("beheer/", views.admin_index, name="admin_index"),
+    path("beheer/gebruikers/", views.user_list, name="user_list"),
+    path("beheer/gebruikers/<str:username>/", views.user_detail, name="user_detail"),
+    path("beheer/autorisaties/nieuw/", views.grant_create, name="grant_create"),
+    path("beheer/autorisaties/goedkeuren/", views.approval_queue, name="approval_queue"),
+    path("beheer/autorisaties/<int:pk>/besluit/", views.grant_decide, name="grant_decide"),
+    path("beheer/autorisaties/<int:pk>/intrekken/", views.grant_revoke, name="grant_revoke"),
+    path("beheer/autorisaties/<int:pk>/verlengen/", views.grant_renew, name="grant_renew"),
+    path("beheer/autorisaties/verlopend/", views.expiring, name="expiring"),
+]

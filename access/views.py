@@ -1,0 +1,216 @@
+"""Thin views: forms in, services for writes, selectors for reads."""
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors, services
+from .decorators import login_only, public, require_perm
+from .forms import DecisionForm, GrantForm, RenewForm, RevokeForm, UserFilterForm
+from .models import Authorisation, User
+from .roles import ROLES
+
+ADMIN_PERM = "access.administer_authorisations"
+
+
+class LoginView(auth_views.LoginView):
+    access_rule = ("public",)
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    access_rule = ("public",)
+
+
+@public
+@never_cache
+def healthz(request):
+    from django.conf import settings
+
+    status = {"database": "ok", "broker": "eager" if settings.CELERY_TASK_ALWAYS_EAGER else "ok"}
+    code = 200
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        status["database"] = "error"
+        code = 503
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            from veiligheid.celery import app
+
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+        except Exception:  # noqa: BLE001
+            status["broker"] = "error"
+            code = 503
+    status["status"] = "ok" if code == 200 else "error"
+    return JsonResponse(status, status=code)
+
+
+@login_only
+def home(request):
+    return render(request, "home.html")
+
+
+@login_only
+def my_authorisations(request):
+    grants = selectors.authorisation_list_for_user(user=request.user)
+    return render(request, "access/my_authorisations.html", {"grants": grants, "roles": ROLES})
+
+
+@require_perm(ADMIN_PERM)
+def admin_index(request):
+    return render(
+        request,
+        "access/admin_index.html",
+        {
+            "pending": selectors.authorisation_pending()[:10],
+            "pending_count": selectors.authorisation_pending().count(),
+            "expiring": selectors.authorisation_expiring(days=30)[:10],
+            "expiring_count": selectors.authorisation_expiring(days=30).count(),
+        },
+    )
+
+
+@require_perm(ADMIN_PERM)
+def user_list(request):
+    form = UserFilterForm(request.GET or None)
+    q, department = "", None
+    if form.is_valid():
+        q = form.cleaned_data["q"]
+        department = form.cleaned_data["department"]
+    page = Paginator(selectors.user_list_with_grants(q=q, department=department), 50).get_page(request.GET.get("page"))
+    return render(request, "access/user_list.html", {"form": form, "page": page})
+
+
+@require_perm(ADMIN_PERM)
+def user_detail(request, username):
+    person = get_object_or_404(User.objects.select_related("department"), username=username)
+    return render(
+        request,
+        "access/user_detail.html",
+        {
+            "person": person,
+            "visibility": selectors.user_visibility(user=person),
+            "grants": selectors.authorisation_list_for_user(user=person),
+        },
+    )
+
+
+def _form_errors_from(exc: ValidationError, form):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_perm(ADMIN_PERM)
+@require_http_methods(["GET", "POST"])
+def grant_create(request):
+    initial = {}
+    if request.GET.get("user"):
+        initial["user"] = User.objects.filter(username=request.GET["user"]).first()
+    form = GrantForm(request.POST or None, requested_by=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grant = services.authorisation_request(
+                requested_by=request.user,
+                user=data["user"],
+                role=data["role"],
+                scope=data["scope"],
+                purpose=data["purpose"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            if grant.status == Authorisation.Status.REQUESTED:
+                messages.success(request, _("Aangevraagd. Een tweede beheerder moet deze autorisatie goedkeuren."))
+            else:
+                messages.success(request, _("Autorisatie toegekend."))
+            return redirect("access:user_detail", username=grant.user.username)
+    return render(request, "access/grant_form.html", {"form": form, "roles": ROLES})
+
+
+@require_perm(ADMIN_PERM)
+def approval_queue(request):
+    return render(
+        request, "access/approval_queue.html", {"pending": selectors.authorisation_pending(), "form": DecisionForm()}
+    )
+
+
+@require_perm(ADMIN_PERM)
+@require_POST
+def grant_decide(request, pk):
+    grant = get_object_or_404(Authorisation, pk=pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    note = form.cleaned_data.get("note", "")
+    try:
+        if request.POST.get("decision") == "reject":
+            services.authorisation_reject(grant=grant, rejected_by=request.user, note=note, request=request)
+            messages.success(request, _("Aanvraag afgewezen."))
+        else:
+            services.authorisation_approve(grant=grant, approved_by=request.user, note=note, request=request)
+            messages.success(request, _("Autorisatie goedgekeurd en actief."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("access:approval_queue")
+
+
+@require_perm(ADMIN_PERM)
+@require_http_methods(["GET", "POST"])
+def grant_revoke(request, pk):
+    grant = get_object_or_404(Authorisation.objects.select_related("user"), pk=pk)
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.authorisation_revoke(
+                grant=grant, revoked_by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Autorisatie ingetrokken. Dit geldt vanaf het eerstvolgende verzoek."))
+            return redirect("access:user_detail", username=grant.user.username)
+    return render(request, "access/grant_revoke.html", {"grant": grant, "form": form})
+
+
+@require_perm(ADMIN_PERM)
+@require_http_methods(["GET", "POST"])
+def grant_renew(request, pk):
+    grant = get_object_or_404(Authorisation.objects.select_related("user"), pk=pk)
+    form = RenewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.authorisation_renew(
+                grant=grant,
+                requested_by=request.user,
+                valid_until=form.cleaned_data["valid_until"],
+                purpose=form.cleaned_data["purpose"] or None,
+                request=request,
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Verlenging aangevraagd."))
+            return redirect("access:user_detail", username=grant.user.username)
+    return render(request, "access/grant_renew.html", {"grant": grant, "form": form})
+
+
+@require_perm(ADMIN_PERM)
+def expiring(request):
+    return render(request, "access/expiring.html", {"grants": selectors.authorisation_expiring(days=30)})

@@ -1,0 +1,30 @@
+from django.http import Http404
+from django.shortcuts import render
+
+from access.decorators import require_perm
+from audit.models import AccessEvent
+from audit.services import access_event_record
+
+from . import selectors
+
+POPULATION_YEAR = 2024
+
+
+@require_perm("dashboards.view_dashboard", scope="dashboards.Dashboard")
+def dashboard_list(request):
+    return render(request, "dashboards/list.html", {"dashboards": selectors.dashboard_list_for_user(user=request.user)})
+
+
+@require_perm("dashboards.view_dashboard", scope="dashboards.Dashboard")
+def dashboard_detail(request, slug):
+    dashboard = selectors.dashboard_get_for_user(user=request.user, slug=slug)
+    if dashboard is None:
+        raise Http404
+    if dashboard.address_level:
+        access_event_record(action=AccessEvent.Action.DASHBOARD_VIEW, request=request, obj=dashboard)
+    wijken = selectors.wijken_with_population(year=POPULATION_YEAR)
+    return render(
+        request,
+        "dashboards/detail.html",
+        {"dashboard": dashboard, "wijken": wijken, "year": POPULATION_YEAR},
+    )
