@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "audit",
     "areas",
     "dashboards",
+    "signals",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,8 @@ urlpatterns = [
     path("taal/", public(set_language), name="set_language"),
     path("", include("access.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("signalen/", include("signals.urls")),
+    path("audit/", include("audit.urls")),
+    path("api/v1/", include("veiligheid.api_urls")),
     path("django-beheer/", admin.site.urls),
 ]
