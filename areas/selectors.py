@@ -1,0 +1,203 @@
+"""Address reads shared by the signal pages, the API and exports.
+
+Every lookup is one indexed query: (postcode, number) for postcode queries, `street_key LIKE 'street number%'`
+for street queries, `search_key LIKE 'prefix%'` / `street_key LIKE 'prefix%'` for suggestions (on PostgreSQL the
+pattern-ops indexes of migration 0002 serve these). Candidate rows for one postcode + number or street + number
+are few, so choosing between huisletter/toevoeging readings happens in Python on that small set.
+"""
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from .models import Address
+from .normalize import ParsedAddressQuery, compact_suffix, fold, parse_address_query
+
+# Upper bound of rows read for one postcode + number or street + number (a large flat has a few hundred).
+MAX_ROWS_PER_NUMBER = 1000
+MAX_LIMIT = 50
+
+KIND_EXACT = "exact"
+KIND_CANDIDATES = "candidates"
+KIND_NONE = "none"
+KIND_INVALID = "invalid"
+
+
+@dataclass
+class AddressSearchResult:
+    kind: str  # "exact" | "candidates" | "none" | "invalid"
+    addresses: list = field(default_factory=list)
+    normalized: str = ""
+    message: str = ""
+
+    @property
+    def address(self):
+        """The one address of an exact result, else None."""
+        return self.addresses[0] if self.kind == KIND_EXACT and self.addresses else None
+
+
+def accepted_forms_message() -> str:
+    return _(
+        "Zoek op postcode en huisnummer (bijvoorbeeld 5038 AB 12a of 5038AB-12-A) of op straat en huisnummer, "
+        "eventueel met plaats (bijvoorbeeld Stationsstraat 12A Tilburg)."
+    )
+
+
+def _base():
+    return Address.objects.select_related("buurt__wijk")
+
+
+def _clamp(limit) -> int:
+    try:
+        limit = int(limit)
+    except (TypeError, ValueError):
+        limit = 10
+    return max(1, min(limit, MAX_LIMIT))
+
+
+def _city_matches(address, city: str) -> bool:
+    if not city:
+        return True
+    have = fold(address.city)
+    return have.startswith(city) or city.startswith(have)
+
+
+def _rows_for_number(reading: ParsedAddressQuery) -> list:
+    """All addresses with this postcode + number, or this street + number (any city): one indexed query."""
+    if reading.kind == "postcode":
+        qs = _base().filter(postcode=reading.postcode, number=reading.number)
+    else:
+        qs = _base().filter(street_key__startswith=f"{reading.street} {reading.number}", number=reading.number)
+    return list(qs.order_by("city", "street", "number", "letter", "addition", "id")[:MAX_ROWS_PER_NUMBER])
+
+
+def _sorted(rows):
+    return sorted(rows, key=lambda a: (a.city, a.street, a.number, a.letter, a.addition, a.pk))
+
+
+def address_search(*, q: str, limit: int = 10) -> AddressSearchResult:
+    """Find the one address a user means, or the candidates to choose from, or say plainly that there is none."""
+    limit = _clamp(limit)
+    query = (q or "").strip()
+    readings = parse_address_query(query)
+    if not readings:
+        return AddressSearchResult(
+            kind=KIND_INVALID,
+            normalized="",
+            message=_("‘%(q)s’ herkennen we niet als adres.") % {"q": query[:80]} + " " + accepted_forms_message()
+            if query
+            else _("Vul een adres in.") + " " + accepted_forms_message(),
+        )
+    first = readings[0]
+    if first.kind in ("postcode_prefix", "street_prefix") or (first.kind == "postcode" and first.number is None):
+        addresses = address_suggest(q=query, limit=limit)
+        if not addresses:
+            return AddressSearchResult(
+                kind=KIND_NONE,
+                normalized=first.normalized,
+                message=_("Geen adres gevonden voor ‘%(q)s’.") % {"q": first.normalized},
+            )
+        return AddressSearchResult(
+            kind=KIND_CANDIDATES,
+            addresses=addresses,
+            normalized=first.normalized,
+            message=_("Vul ook het huisnummer in, of kies een adres uit de lijst."),
+        )
+
+    cache: dict[tuple, list] = {}
+    number_exists = False
+    for reading in readings:
+        group = (reading.kind, reading.postcode, reading.street, reading.number)
+        if group not in cache:
+            cache[group] = _rows_for_number(reading)
+        rows = [a for a in cache[group] if _city_matches(a, reading.city)]
+        if not rows:
+            continue
+        number_exists = True
+        if reading.suffix:
+            matches = [a for a in rows if compact_suffix(a.letter, a.addition) == reading.suffix]
+        else:
+            matches = rows
+        if not matches:
+            continue
+        normalized = reading.normalized
+        if len(matches) == 1 and (reading.suffix or not (matches[0].letter or matches[0].addition)):
+            return AddressSearchResult(kind=KIND_EXACT, addresses=matches, normalized=normalized, message="")
+        if reading.suffix:
+            message = _("Meerdere adressen passen bij ‘%(q)s’. Kies het juiste adres.") % {"q": normalized}
+        elif len(matches) == 1:
+            message = _("‘%(q)s’ bestaat niet zonder huisletter of toevoeging. Bedoelt u dit adres?") % {
+                "q": normalized
+            }
+        else:
+            message = _(
+                "Op ‘%(q)s’ zijn meerdere adressen (huisletters of toevoegingen). Kies het juiste adres."
+            ) % {"q": normalized}
+        return AddressSearchResult(
+            kind=KIND_CANDIDATES, addresses=_sorted(matches)[:limit], normalized=normalized, message=message
+        )
+
+    normalized = first.normalized
+    if number_exists:
+        message = _(
+            "Adres ‘%(q)s’ niet gevonden. Op dit huisnummer bestaan wel andere huisletters of toevoegingen: "
+            "zoek zonder toevoeging om ze te zien."
+        ) % {"q": normalized}
+    else:
+        message = _("Adres ‘%(q)s’ niet gevonden. Controleer de postcode of straat en het huisnummer.") % {
+            "q": normalized
+        }
+    return AddressSearchResult(kind=KIND_NONE, addresses=[], normalized=normalized, message=message)
+
+
+def address_suggest(*, q: str, limit: int = 10) -> list:
+    """Suggestions while typing: by postcode prefix ("5038", "5038 AB 1") or street prefix ("stations", "kerkstraat 1")."""
+    limit = _clamp(limit)
+    readings = parse_address_query(q)
+    if not readings:
+        return []
+    first = readings[0]
+    if first.kind == "postcode_prefix":
+        qs = _base().filter(search_key__startswith=first.postcode)
+        return list(qs.order_by("search_key", "id")[:limit])
+    if first.kind == "postcode" and first.number is None:
+        qs = _base().filter(postcode=first.postcode)
+        return list(qs.order_by("number", "letter", "addition", "id")[:limit])
+    if first.kind == "street_prefix":
+        qs = _base().filter(street_key__startswith=first.street)
+        return list(qs.order_by("street_key", "id")[:limit])
+    # A full number: the addresses on that number whose suffix and city start as typed, then numbers
+    # that start with the typed digits ("kerkstraat 1" -> 1, 1A, 10, 12...).
+    results, seen = [], set()
+    for reading in readings:
+        if reading.kind == "postcode":
+            qs = _base().filter(search_key__startswith=f"{reading.postcode} {reading.number}")
+            qs = qs.order_by("number", "letter", "addition", "id")
+        else:
+            qs = _base().filter(street_key__startswith=f"{reading.street} {reading.number}")
+            qs = qs.order_by("street_key", "city", "id")
+        for address in qs[: limit * 5]:
+            if address.pk in seen:
+                continue
+            if address.number == reading.number and not compact_suffix(address.letter, address.addition).startswith(
+                reading.suffix
+            ):
+                continue
+            if address.number != reading.number and reading.suffix:
+                continue
+            if not _city_matches(address, reading.city):
+                continue
+            seen.add(address.pk)
+            results.append(address)
+            if len(results) >= limit:
+                return results
+        if results:
+            return results
+    return results
+
+
+def address_get(*, address_id) -> Address | None:
+    try:
+        address_id = int(address_id)
+    except (TypeError, ValueError):
+        return None
+    return _base().filter(pk=address_id).first()
