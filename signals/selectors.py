@@ -1,0 +1,286 @@
+"""Reads for the signalling tool, shared by pages, API, exports and tasks.
+
+The Chinese wall lives in ONE queryset method, `Signal.objects.for_user(user)`; everything that returns
+signals with their category or details starts from `signal_list_for_user`. The cross-department reads
+(`address_hits`, `hit_report`) return fixed, narrow dataclasses: department, contact and month, or counts
+and department names. They never carry a category, details, dates other than the month, or a per-department count.
+"""
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from access.models import Department, DepartmentUserObjectPermission, User
+from access.permissions import objects_for_user
+
+from .models import Category, Notification, Signal
+
+OFFICER_PERM = "access.manage_department_signals"
+OFFICER_CODENAME = "manage_department_signals"
+
+
+@dataclass(frozen=True)
+class DepartmentHit:
+    """One row of a hit: a department with at least one active signal on the address. Nothing more."""
+
+    department_id: int
+    department_name: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    since: date  # first day of the month of the department's earliest active signal here
+    contact_before_acting: bool
+
+    @property
+    def since_label(self) -> str:
+        return formats.date_format(self.since, "F Y")
+
+
+@dataclass(frozen=True)
+class HitReportRow:
+    address_id: int
+    address_label: str
+    postcode: str
+    buurt_code: str
+    buurt_name: str
+    wijk_name: str
+    department_count: int
+    departments: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- departments
+
+
+def departments_for_user(*, user):
+    """The departments whose signals `user` manages (an active officer grant on that department)."""
+    return objects_for_user(user, OFFICER_PERM, Department).order_by("name")
+
+
+def department_get_for_user(*, user, code: str):
+    """The department with this code if `user` manages its signals, else None (-> 404)."""
+    return departments_for_user(user=user).filter(code=code).first()
+
+
+def department_officers(*, department):
+    """Users holding an officer grant on `department`: the people who can be named as contact officer."""
+    holders = DepartmentUserObjectPermission.objects.filter(
+        content_object=department,
+        permission__codename=OFFICER_CODENAME,
+        permission__content_type__app_label="access",
+    ).values("user_id")
+    return User.objects.filter(pk__in=holders, is_active=True).order_by("first_name", "last_name", "username")
+
+
+def categories_for_department(*, department) -> list[Category]:
+    return list(Category.objects.filter(department=department, active=True).order_by("name"))
+
+
+# ---------------------------------------------------------------------------------------------- own signals
+
+
+def signal_list_for_user(*, user):
+    """Only signals of departments the user holds an officer grant on. The base of every register list and detail."""
+    return Signal.objects.for_user(user).select_related("department", "address", "category", "contact_officer")
+
+
+def _as_uuid(value):
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def signal_get_for_user(*, user, signal_id) -> Signal:
+    """The signal with this public id if the user may see it. Missing and not-yours raise the same DoesNotExist."""
+    public_id = _as_uuid(signal_id)
+    if public_id is None:
+        raise Signal.DoesNotExist
+    return signal_list_for_user(user=user).get(public_id=public_id)
+
+
+def signal_filter(queryset, *, status: str = "", q: str = "", category=None):
+    """Register filters, applied on top of `signal_list_for_user` only."""
+    if status == "active":
+        queryset = queryset.active()
+    elif status in {Signal.Status.CLOSED, Signal.Status.EXPIRED}:
+        queryset = queryset.filter(status=status)
+    if category is not None:
+        queryset = queryset.filter(category=category)
+    if q:
+        from areas.normalize import fold
+
+        folded = fold(q)
+        queryset = queryset.filter(
+            Q(case_reference__icontains=q)
+            | Q(address__street_key__startswith=folded)
+            | Q(address__search_key__startswith=q.replace(" ", "").upper()[:6])
+        )
+    return queryset
+
+
+# ---------------------------------------------------------------------------------------------- hits
+
+
+def _contact(row):
+    name = " ".join(part for part in (row["contact_officer__first_name"], row["contact_officer__last_name"]) if part)
+    return (
+        name or row["contact_officer__username"],
+        row["contact_officer__phone"] or row["department__phone"] or "",
+        row["contact_officer__email"] or row["department__email"] or "",
+    )
+
+
+HIT_FIELDS = (
+    "department_id",
+    "department__name",
+    "department__phone",
+    "department__email",
+    "contact_officer_id",
+    "contact_officer__username",
+    "contact_officer__first_name",
+    "contact_officer__last_name",
+    "contact_officer__phone",
+    "contact_officer__email",
+    "valid_from",
+    "contact_before_acting",
+    "notify_on_search",
+)
+
+
+def address_hit_rows(*, address, today=None) -> list[dict]:
+    """ONE indexed query: the active signals on one address with department and contact officer joined in.
+
+    Internal: rows still hold one entry per signal; `address_hits` folds them to one row per department.
+    """
+    address_id = getattr(address, "pk", address)
+    return list(
+        Signal.objects.active(today=today)
+        .filter(address_id=address_id)
+        .order_by("department__name", "valid_from", "id")
+        .values(*HIT_FIELDS)
+    )
+
+
+def hits_from_rows(rows) -> list[DepartmentHit]:
+    per_department: OrderedDict[int, list[dict]] = OrderedDict()
+    for row in rows:
+        per_department.setdefault(row["department_id"], []).append(row)
+    hits = []
+    for department_id, group in per_department.items():
+        first, latest = group[0], group[-1]
+        name, phone, email = _contact(latest)  # the officer of the most recent signal is the one to call
+        hits.append(
+            DepartmentHit(
+                department_id=department_id,
+                department_name=first["department__name"],
+                contact_name=name,
+                contact_phone=phone,
+                contact_email=email,
+                since=first["valid_from"].replace(day=1),
+                contact_before_acting=any(row["contact_before_acting"] for row in group),
+            )
+        )
+    return hits
+
+
+def address_hits(*, address, today=None) -> list[DepartmentHit]:
+    """Per department with an ACTIVE signal on the address: department, contact, since (month), contact-first."""
+    return hits_from_rows(address_hit_rows(address=address, today=today))
+
+
+def address_hits_many(*, address_ids, today=None) -> dict[int, list[str]]:
+    """For the bulk check: address id -> sorted department names with an active signal. One query."""
+    result: dict[int, set[str]] = {}
+    rows = (
+        Signal.objects.active(today=today)
+        .filter(address_id__in=list(address_ids))
+        .values_list("address_id", "department__name")
+        .distinct()
+    )
+    for address_id, name in rows:
+        result.setdefault(address_id, set()).add(name)
+    return {key: sorted(value) for key, value in result.items()}
+
+
+# ---------------------------------------------------------------------------------------------- hit report
+
+
+def _area_filter(queryset, *, wijk=None, buurt=None, prefix="address__"):
+    if buurt:
+        key = "code" if isinstance(buurt, str) else "pk"
+        value = buurt if isinstance(buurt, str) else buurt.pk
+        queryset = queryset.filter(**{f"{prefix}buurt__{key}": value})
+    if wijk:
+        key = "code" if isinstance(wijk, str) else "pk"
+        value = wijk if isinstance(wijk, str) else wijk.pk
+        queryset = queryset.filter(**{f"{prefix}buurt__wijk__{key}": value})
+    return queryset
+
+
+def hit_report(*, min_departments: int = 2, wijk=None, buurt=None, today=None) -> list[HitReportRow]:
+    """Addresses with active signals from at least N departments: address, number of departments, their names."""
+    min_departments = max(1, int(min_departments or 1))
+    active = _area_filter(Signal.objects.active(today=today), wijk=wijk, buurt=buurt)
+    counted = (
+        active.order_by()
+        .values("address_id")
+        .annotate(n=Count("department_id", distinct=True))
+        .filter(n__gte=min_departments)
+    )
+    counts = {row["address_id"]: row["n"] for row in counted}
+    if not counts:
+        return []
+    names: dict[int, set[str]] = {}
+    for address_id, name in (
+        active.filter(address_id__in=list(counts)).values_list("address_id", "department__name").distinct()
+    ):
+        names.setdefault(address_id, set()).add(name)
+    from areas.models import Address
+
+    rows = []
+    for address in Address.objects.filter(pk__in=list(counts)).select_related("buurt__wijk"):
+        rows.append(
+            HitReportRow(
+                address_id=address.pk,
+                address_label=address.label,
+                postcode=address.postcode,
+                buurt_code=address.buurt.code if address.buurt else "",
+                buurt_name=address.buurt.name if address.buurt else "",
+                wijk_name=address.buurt.wijk.name if address.buurt else "",
+                department_count=counts[address.pk],
+                departments=sorted(names.get(address.pk, ())),
+            )
+        )
+    rows.sort(key=lambda r: (-r.department_count, r.address_label))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- notifications
+
+
+def notification_list_for_user(*, user):
+    return Notification.objects.filter(recipient=user)
+
+
+def notification_unread_count(*, user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def month_label(day: date) -> str:
+    return formats.date_format(day, "F Y")
+
+
+def today():
+    return timezone.localdate()
+
+
+def no_hits_message() -> str:
+    return _("Geen enkele afdeling heeft een actief signaal op dit adres.")

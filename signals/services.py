@@ -1,0 +1,666 @@
+"""Writes for the signalling tool. Each function runs in one transaction and leaves an audit trace:
+django-auditlog for changes to signals (details excluded from history), audit.AccessEvent for reads,
+searches, refusals, exports and the nightly jobs.
+
+Errors: ValidationError (Dutch messages) for bad input; PermissionDenied when the user lacks the global
+permission or names a department they do not manage; Signal.DoesNotExist (-> 404) for a signal the user
+may not see, exactly as for a signal that does not exist.
+"""
+import contextlib
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.models import Department
+from access.permissions import has_perm
+from audit import services as audit_services
+from audit.context import get_current, new_trace_id, reset_current, set_current
+from audit.models import AccessEvent
+from audit.services import access_event_record
+
+from . import selectors
+from .models import Category, Notification, Signal
+
+logger = logging.getLogger(__name__)
+
+SEARCH_PERM = "signals.search_address"
+HIT_REPORT_PERM = "signals.view_hit_report"
+OFFICER_PERM = selectors.OFFICER_PERM
+
+EDITABLE_FIELDS = {
+    "category",
+    "details",
+    "contact_officer",
+    "case_reference",
+    "contact_before_acting",
+    "notify_on_search",
+    "valid_until",
+}
+
+
+class SearchLimitExceeded(Exception):
+    """The user has reached the hourly or daily search limit (anti-fishing). `message` is Dutch and user-facing."""
+
+    def __init__(self, message: str, *, period: str):
+        super().__init__(message)
+        self.message = message
+        self.period = period  # "hour" or "day"
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def _actor(user):
+    """Make `user` the actor of auditlog entries written inside, unless a request context already names one."""
+    from auditlog.context import auditlog_value, set_actor
+
+    current = auditlog_value.get(None)
+    if current is not None and current.get("actor") is not None:
+        yield
+        return
+    with set_actor(user):
+        yield
+
+
+@contextlib.contextmanager
+def _audit_request_id():
+    """Every search gets a request id (the anti-fishing limit counts distinct request ids)."""
+    ctx = get_current()
+    if ctx and ctx.get("request_id"):
+        yield
+        return
+    token = set_current({**(ctx or {}), "request_id": new_trace_id()})
+    try:
+        yield
+    finally:
+        reset_current(token)
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _max_valid_until(today: date) -> date:
+    return today + relativedelta(months=settings.SIGNAL_MAX_VALID_MONTHS)
+
+
+def default_valid_until(today: date | None = None) -> date:
+    return (today or _today()) + relativedelta(months=settings.SIGNAL_DEFAULT_VALID_MONTHS)
+
+
+def _check_valid_until(valid_until: date, *, today: date):
+    if valid_until < today:
+        raise ValidationError({"valid_until": _("De einddatum kan niet in het verleden liggen.")})
+    if valid_until > _max_valid_until(today):
+        raise ValidationError(
+            {
+                "valid_until": _("Een signaal geldt ten hoogste %(months)s maanden vooruit.")
+                % {"months": settings.SIGNAL_MAX_VALID_MONTHS}
+            }
+        )
+
+
+def _managed_department(user, department) -> Department:
+    """The department if `user` manages its signals, else PermissionDenied (views turn it into 404)."""
+    if department is None or not selectors.departments_for_user(user=user).filter(pk=department.pk).exists():
+        raise PermissionDenied(_("U beheert geen signalen van deze afdeling."))
+    return department
+
+
+def _own_signal(user, signal) -> Signal:
+    """Reload the signal through the Chinese wall (and lock it); not-yours looks exactly like missing."""
+    return (
+        selectors.signal_list_for_user(user=user).select_for_update(of=("self",)).get(pk=signal.pk)
+    )
+
+
+def _check_category(category, department):
+    if category is None:
+        raise ValidationError({"category": _("Kies een categorie.")})
+    if category.department_id != department.pk or not category.active:
+        raise ValidationError({"category": _("Deze categorie hoort niet bij de catalogus van uw afdeling.")})
+
+
+def _check_contact_officer(officer, department):
+    if officer is None:
+        raise ValidationError({"contact_officer": _("Kies een contactpersoon.")})
+    if not selectors.department_officers(department=department).filter(pk=officer.pk).exists():
+        raise ValidationError(
+            {"contact_officer": _("De contactpersoon moet signaalfunctionaris van deze afdeling zijn.")}
+        )
+
+
+def _send_mail_on_commit(subject: str, text: str, recipients: list[str]):
+    recipients = sorted({r for r in recipients if r})
+    if not recipients:
+        return
+
+    def send():
+        try:
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
+        except Exception:  # a mail outage must not undo or block the signal itself
+            logger.exception("Could not send signal notification e-mail")
+
+    transaction.on_commit(send)
+
+
+def _notify(users, *, kind: str, subject: str, text: str):
+    """In-platform notifications plus e-mail (after commit). Texts never contain category or details."""
+    users = {user.pk: user for user in users if user is not None and user.is_active}
+    if not users:
+        return []
+    created = Notification.objects.bulk_create(
+        [Notification(recipient=user, kind=kind, subject=subject[:200], text=text) for user in users.values()]
+    )
+    _send_mail_on_commit(subject, text, [user.email for user in users.values()])
+    return created
+
+
+# ---------------------------------------------------------------------------------------------- search
+
+
+def search_limit_check(*, user, now=None):
+    """Raise SearchLimitExceeded when the user has used up the hourly or daily number of searches. One query."""
+    now = now or timezone.now()
+    per_hour = settings.SIGNAL_SEARCH_LIMIT_PER_HOUR
+    per_day = settings.SIGNAL_SEARCH_LIMIT_PER_DAY
+    hour_ago = now - timedelta(hours=1)
+    counts = AccessEvent.objects.filter(
+        actor=user,
+        action=AccessEvent.Action.ADDRESS_SEARCH,
+        outcome=AccessEvent.Outcome.ALLOWED,
+        occurred_at__gte=now - timedelta(days=1),
+    ).aggregate(
+        day=Count("request_id", distinct=True),
+        hour=Count("request_id", distinct=True, filter=Q(occurred_at__gte=hour_ago)),
+    )
+    if per_hour and counts["hour"] >= per_hour:
+        raise SearchLimitExceeded(
+            _(
+                "U heeft het maximum van %(n)s zoekvragen per uur bereikt. Probeer het later opnieuw of neem "
+                "contact op met de functioneel beheerder als u voor uw werk meer moet zoeken."
+            )
+            % {"n": per_hour},
+            period="hour",
+        )
+    if per_day and counts["day"] >= per_day:
+        raise SearchLimitExceeded(
+            _(
+                "U heeft het maximum van %(n)s zoekvragen per dag bereikt. Probeer het morgen opnieuw of neem "
+                "contact op met de functioneel beheerder als u voor uw werk meer moet zoeken."
+            )
+            % {"n": per_day},
+            period="day",
+        )
+
+
+def _record_refusal(*, user, request, query: str, purpose: str, obj=None):
+    """Written outside any transaction of the search itself, so the refusal is never rolled back."""
+    access_event_record(
+        action=AccessEvent.Action.ADDRESS_SEARCH,
+        outcome=AccessEvent.Outcome.DENIED,
+        request=request,
+        actor=user,
+        obj=obj,
+        query=query,
+        purpose=purpose,
+    )
+
+
+def _clean_purpose(purpose) -> str:
+    purpose = " ".join((purpose or "").split())
+    if len(purpose) < 3:
+        raise ValidationError(
+            {"purpose": _("Vul het doel van deze zoekvraag in: een zaaknummer of de reden van uw zoekvraag.")}
+        )
+    return purpose[:255]
+
+
+def address_hit_search(*, user, address, purpose, request=None):
+    """Which departments have an active signal on `address`? Returns list[DepartmentHit] (one row per department).
+
+    Checks the search permission, requires a purpose, applies the anti-fishing limit (SearchLimitExceeded, the
+    refusal recorded) and records the search (normalised address, purpose, number of departments hit).
+    """
+    if not has_perm(user, SEARCH_PERM):
+        raise PermissionDenied
+    purpose = _clean_purpose(purpose)
+    if address is None:
+        raise ValidationError({"address": _("Kies een adres.")})
+    with _audit_request_id():
+        try:
+            search_limit_check(user=user)
+        except SearchLimitExceeded:
+            _record_refusal(user=user, request=request, query=address.search_key, purpose=purpose, obj=address)
+            raise
+        with transaction.atomic():
+            rows = selectors.address_hit_rows(address=address)
+            hits = selectors.hits_from_rows(rows)
+            access_event_record(
+                action=AccessEvent.Action.ADDRESS_SEARCH,
+                request=request,
+                actor=user,
+                obj=address,
+                query=address.search_key,
+                purpose=purpose,
+                result_count=len(hits),
+            )
+            if any(row["notify_on_search"] for row in rows):
+                _notify_searched(user=user, address=address, rows=rows)
+    return hits
+
+
+def _notify_searched(*, user, address, rows):
+    """Tell the contact officers of departments that asked for it that someone of another department searched."""
+    from access.models import User
+
+    officer_ids = set()
+    for row in rows:
+        if not row["notify_on_search"]:
+            continue
+        department = Department(pk=row["department_id"])
+        if has_perm(user, OFFICER_PERM, department):
+            continue  # own department's searches are not news
+        officer_ids.add(row["contact_officer_id"])
+    if not officer_ids:
+        return
+    searcher = user.get_full_name() or user.username
+    searcher_department = str(user.department) if user.department_id else _("onbekende afdeling")
+    subject = _("Uw gesignaleerde adres is gezocht: %(address)s") % {"address": address.label}
+    text = _(
+        "Het adres %(address)s, waarop uw afdeling een signaal heeft, is zojuist gezocht door %(who)s "
+        "(%(department)s). Deze medewerker ziet dat uw afdeling een signaal heeft en wie de contactpersoon is."
+    ) % {"address": address.label, "who": searcher, "department": searcher_department}
+    _notify(User.objects.filter(pk__in=officer_ids), kind=Notification.Kind.SEARCHED, subject=subject, text=text)
+
+
+# ---------------------------------------------------------------------------------------------- register
+
+
+def _co_occurrence(*, signal):
+    """A signal landed where another department already has an active one: tell all contact officers involved."""
+    from access.models import User
+
+    rows = list(
+        Signal.objects.active()
+        .filter(address_id=signal.address_id)
+        .values_list("department_id", "department__name", "contact_officer_id")
+    )
+    departments = sorted({name for _dept, name, _officer in rows})
+    if len({dept for dept, _name, _officer in rows}) < 2:
+        return []
+    address = signal.address
+    subject = _("Samenloop op %(address)s") % {"address": address.label}
+    text = _(
+        "Op het adres %(address)s hebben nu meerdere afdelingen een actief signaal: %(departments)s. "
+        "Stem met elkaar af voordat u actie onderneemt. Details van signalen worden niet gedeeld; "
+        "neem contact op met de contactpersoon van de andere afdeling."
+    ) % {"address": address.label, "departments": ", ".join(departments)}
+    officers = User.objects.filter(pk__in={officer for _dept, _name, officer in rows})
+    return _notify(officers, kind=Notification.Kind.CO_OCCURRENCE, subject=subject, text=text)
+
+
+@transaction.atomic
+def signal_create(
+    *,
+    user,
+    department,
+    address,
+    category,
+    details,
+    contact_officer,
+    case_reference="",
+    contact_before_acting=False,
+    valid_until=None,
+    notify_on_search=False,
+    request=None,
+) -> Signal:
+    department = _managed_department(user, department)
+    if address is None:
+        raise ValidationError({"address": _("Kies een adres.")})
+    _check_category(category, department)
+    _check_contact_officer(contact_officer, department)
+    today = _today()
+    valid_until = valid_until or default_valid_until(today)
+    _check_valid_until(valid_until, today=today)
+    signal = Signal(
+        department=department,
+        address=address,
+        category=category,
+        details=(details or "").strip(),
+        contact_officer=contact_officer,
+        case_reference=(case_reference or "").strip(),
+        contact_before_acting=bool(contact_before_acting),
+        notify_on_search=bool(notify_on_search),
+        valid_from=today,
+        valid_until=valid_until,
+        created_by=user,
+    )
+    signal.full_clean(exclude=["department", "address", "category", "contact_officer", "created_by", "closed_by"])
+    with _actor(user):
+        signal.save()
+    _co_occurrence(signal=signal)
+    return signal
+
+
+@transaction.atomic
+def signal_update(*, user, signal, request=None, **changes) -> Signal:
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(_("Deze gegevens van een signaal kunnen niet worden gewijzigd: %(fields)s")
+                              % {"fields": ", ".join(sorted(unknown))})
+    signal = _own_signal(user, signal)
+    if signal.status != Signal.Status.ACTIVE:
+        raise ValidationError(_("Een beëindigd signaal kan niet meer worden gewijzigd."))
+    if "category" in changes:
+        _check_category(changes["category"], signal.department)
+    if "contact_officer" in changes:
+        _check_contact_officer(changes["contact_officer"], signal.department)
+    if "valid_until" in changes:
+        if changes["valid_until"] is None:
+            raise ValidationError({"valid_until": _("Vul een einddatum in.")})
+        if changes["valid_until"] != signal.valid_until:
+            _check_valid_until(changes["valid_until"], today=_today())
+    for name in ("details", "case_reference"):
+        if name in changes:
+            changes[name] = (changes[name] or "").strip()
+    for name in ("contact_before_acting", "notify_on_search"):
+        if name in changes:
+            changes[name] = bool(changes[name])
+    for name, value in changes.items():
+        setattr(signal, name, value)
+    signal.full_clean(exclude=["department", "address", "category", "contact_officer", "created_by", "closed_by"])
+    with _actor(user):
+        signal.save()
+    return signal
+
+
+def signal_extend(*, user, signal, valid_until, request=None) -> Signal:
+    if valid_until is None:
+        raise ValidationError({"valid_until": _("Vul een nieuwe einddatum in.")})
+    with transaction.atomic():
+        current = _own_signal(user, signal)
+        if valid_until <= current.valid_until:
+            raise ValidationError({"valid_until": _("De nieuwe einddatum moet na de huidige einddatum liggen.")})
+    return signal_update(user=user, signal=signal, valid_until=valid_until, request=request)
+
+
+@transaction.atomic
+def signal_close(*, user, signal, reason, request=None) -> Signal:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Geef een reden voor het beëindigen van het signaal.")})
+    signal = _own_signal(user, signal)
+    if signal.status != Signal.Status.ACTIVE:
+        raise ValidationError(_("Dit signaal is al beëindigd."))
+    signal.status = Signal.Status.CLOSED
+    signal.ended_at = timezone.now()
+    signal.closed_by = user
+    signal.close_reason = reason
+    with _actor(user):
+        signal.save()
+    return signal
+
+
+def signal_view_record(*, user, signal, request=None):
+    """A SIGNAL_VIEW access event: the user was shown this signal's details (only ever through the register)."""
+    return access_event_record(
+        action=AccessEvent.Action.SIGNAL_VIEW, request=request, actor=user, obj=signal, object_id=str(signal.pk)
+    )
+
+
+# ---------------------------------------------------------------------------------------------- hit report
+
+
+def hit_report_record(*, user, filters: dict, count: int, fmt: str, request=None):
+    """The hit report was shown (fmt "page"), printed ("print") or exported ("csv")."""
+    action = {
+        "csv": AccessEvent.Action.EXPORT,
+        "print": AccessEvent.Action.PRINT,
+    }.get(fmt, AccessEvent.Action.SIGNAL_VIEW)
+    query = " ".join(f"{key}={value}" for key, value in sorted(filters.items()) if value not in (None, ""))
+    return access_event_record(
+        action=action,
+        request=request,
+        actor=user,
+        object_type="signals.HitReport",
+        object_label=_("Uitdraai signalen (%(fmt)s)") % {"fmt": fmt},
+        query=query,
+        result_count=count,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- bulk check
+
+
+@dataclass
+class BulkRow:
+    line: int
+    text: str
+    status: str  # "ok" | "not_found" | "ambiguous" | "invalid"
+    message: str = ""
+    address: object = None
+    departments: list[str] = field(default_factory=list)
+
+    @property
+    def department_count(self):
+        return len(self.departments)
+
+
+def _bulk_texts(content: str) -> list[tuple[int, str]]:
+    """(line number, address text) from CSV text: either one address column or postcode/huisnummer columns."""
+    sample = content[:2048]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(content), dialect)
+    rows = [row for row in reader]
+    if not rows:
+        return []
+    header = [cell.strip().lower() for cell in rows[0]]
+    result = []
+    columns = None
+    start = 0
+    if "postcode" in header and any(h in header for h in ("huisnummer", "nummer")):
+        number_col = header.index("huisnummer") if "huisnummer" in header else header.index("nummer")
+        extra = [header.index(h) for h in ("huisletter", "letter", "toevoeging") if h in header]
+        columns = [header.index("postcode"), number_col, *extra]
+        start = 1
+    elif header and header[0] in {"adres", "address", "adressen"}:
+        start = 1
+    for index, row in enumerate(rows[start:], start=start + 1):
+        if not any(cell.strip() for cell in row):
+            continue
+        if columns is not None:
+            text = " ".join(row[i].strip() for i in columns if i < len(row) and row[i].strip())
+        else:
+            text = " ".join(cell.strip() for cell in row if cell.strip())
+        result.append((index, text))
+    return result
+
+
+def _resolve(text: str):
+    """(status, address or None, message) for one bulk line, through the shared address search."""
+    from areas.selectors import address_search
+
+    found = address_search(q=text, limit=5)
+    if found.kind == "exact" and len(found.addresses) == 1:
+        return "ok", found.addresses[0], ""
+    if found.kind == "candidates":
+        return "ambiguous", None, _("Meerdere adressen mogelijk; geef postcode en huisnummer op.")
+    if found.kind == "invalid":
+        return "invalid", None, found.message or _("Dit is geen herkenbaar adres.")
+    return "not_found", None, found.message or _("Adres niet gevonden.")
+
+
+def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
+    """Check up to SIGNAL_BULK_MAX_ROWS addresses with one purpose: per address the departments with a hit.
+
+    Every line is recorded as an address search (with the same request id: the whole check counts as one search
+    for the anti-fishing limit).
+    """
+    if not has_perm(user, SEARCH_PERM):
+        raise PermissionDenied
+    purpose = _clean_purpose(purpose)
+    texts = _bulk_texts(content or "")
+    if not texts:
+        raise ValidationError({"file": _("Het bestand bevat geen adressen.")})
+    limit = settings.SIGNAL_BULK_MAX_ROWS
+    if len(texts) > limit:
+        raise ValidationError(
+            {"file": _("Het bestand bevat %(n)s adressen; het maximum is %(max)s.") % {"n": len(texts), "max": limit}}
+        )
+    rows = []
+    for line, text in texts:
+        if len(text) > 200:
+            rows.append(BulkRow(line=line, text=text[:60] + "…", status="invalid", message=_("Regel is te lang.")))
+            continue
+        status, address, message = _resolve(text)
+        rows.append(BulkRow(line=line, text=text, status=status, message=message, address=address))
+    with _audit_request_id():
+        try:
+            search_limit_check(user=user)
+        except SearchLimitExceeded:
+            _record_refusal(user=user, request=request, query=_("bulkcontrole (%(n)s regels)") % {"n": len(rows)},
+                            purpose=purpose)
+            raise
+        with transaction.atomic():
+            hits = selectors.address_hits_many(address_ids={row.address.pk for row in rows if row.address})
+            for row in rows:
+                if row.address is not None:
+                    row.departments = hits.get(row.address.pk, [])
+                access_event_record(
+                    action=AccessEvent.Action.ADDRESS_SEARCH,
+                    request=request,
+                    actor=user,
+                    obj=row.address,
+                    query=row.address.search_key if row.address else row.text,
+                    purpose=purpose,
+                    result_count=row.department_count if row.address else 0,
+                )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- notifications
+
+
+def notification_mark_read(*, user, notification_id) -> int:
+    """Mark one (or, with notification_id None, all) of the user's own notifications read."""
+    now = timezone.now()
+    changed = 0
+    queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        queryset = queryset.filter(pk=notification_id)
+    for note in queryset:
+        note.read_at = now
+        note.save(update_fields=["read_at"])
+        changed += 1
+    return changed
+
+
+# ---------------------------------------------------------------------------------------------- nightly jobs
+
+
+def _bulk_trace(*, ids, action, changes, reason):
+    record = getattr(audit_services, "bulk_change_record", None)
+    if record is not None and ids:
+        record(model=Signal, object_ids=ids, action=action, actor=None, changes=changes, reason=reason)
+
+
+def signal_expire_due(*, today: date | None = None) -> int:
+    """End active signals past valid-until (daily Celery beat). Each change saved singly, so auditlog records it."""
+    today = today or _today()
+    ids = list(
+        Signal.objects.filter(status=Signal.Status.ACTIVE, valid_until__lt=today).values_list("pk", flat=True)
+    )
+    done = []
+    for pk in ids:
+        with transaction.atomic():
+            signal = Signal.objects.select_for_update().get(pk=pk)
+            if signal.status != Signal.Status.ACTIVE or signal.valid_until >= today:
+                continue
+            signal.status = Signal.Status.EXPIRED
+            signal.ended_at = timezone.now()
+            signal.save(update_fields=["status", "ended_at", "updated_at"])
+            done.append(pk)
+    if done:
+        _bulk_trace(ids=done, action="expire", changes={"status": Signal.Status.EXPIRED},
+                    reason=_("Geldigheid verstreken"))
+        access_event_record(
+            action=AccessEvent.Action.BULK_CHANGE,
+            object_type="signals.Signal",
+            object_label=_("Signalen verlopen"),
+            query=",".join(str(pk) for pk in done)[:255],
+            result_count=len(done),
+        )
+    return len(done)
+
+
+def signal_erase_expired_details(*, now=None) -> int:
+    """Erase details of signals that ended more than SIGNAL_DETAIL_RETENTION_DAYS ago, keeping a tombstone."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SIGNAL_DETAIL_RETENTION_DAYS)
+    ids = list(
+        Signal.objects.filter(
+            status__in=[Signal.Status.CLOSED, Signal.Status.EXPIRED],
+            ended_at__lte=cutoff,
+            details_erased_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    done = []
+    for pk in ids:
+        with transaction.atomic():
+            signal = Signal.objects.select_for_update().get(pk=pk)
+            if signal.details_erased_at is not None:
+                continue
+            signal.details = ""
+            signal.case_reference = ""
+            signal.close_reason = ""
+            signal.details_erased_at = now
+            signal.save(update_fields=["details", "case_reference", "close_reason", "details_erased_at", "updated_at"])
+            done.append(pk)
+    if done:
+        _bulk_trace(ids=done, action="erase_details", changes={"details": "<gewist>"},
+                    reason=_("Bewaartermijn verstreken"))
+        access_event_record(
+            action=AccessEvent.Action.RETENTION,
+            object_type="signals.Signal",
+            object_label=_("Details van signalen gewist"),
+            query=",".join(str(pk) for pk in done)[:255],
+            result_count=len(done),
+        )
+    return len(done)
+
+
+# ---------------------------------------------------------------------------------------------- catalogue
+
+DEFAULT_CATALOGUE = {
+    "burgerzaken": [("adresfraude", "Adresfraude"), ("inschrijving", "Onjuiste inschrijving")],
+    "belastingen": [("belastingen", "Belastingen"), ("woz", "WOZ / aanslag")],
+    "sociale-zaken": [("uitkeringsfraude", "Uitkeringsfraude"), ("adresfraude", "Adresfraude")],
+    "vergunningen": [("vergunningen", "Vergunningen"), ("huisvesting", "Huisvestingsvergunning")],
+    "toezicht-handhaving": [("woonfraude", "Woonfraude"), ("overlast", "Overlast"), ("vergunningen", "Vergunningen")],
+    "oov": [("ondermijning", "Ondermijning"), ("overlast", "Overlast"), ("high-impact-crime", "High Impact Crime")],
+}
+
+
+def category_seed_defaults(*, department) -> int:
+    """Create the default catalogue for a known department (idempotent). Returns the number created."""
+    created = 0
+    for code, name in DEFAULT_CATALOGUE.get(department.code, [("overig", "Overig")]):
+        _obj, new = Category.objects.get_or_create(department=department, code=code, defaults={"name": name})
+        created += int(new)
+    return created
