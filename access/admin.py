@@ -15,14 +15,36 @@ class PlatformAdminSite(admin.AdminSite):
         return request.user.is_active and has_perm(request.user, "access.administer_authorisations")
 
 
+class PlatformModelAdmin(admin.ModelAdmin):
+    """Reference data for authorisation administrators; no superuser shortcut."""
+
+    def _allowed(self, request):
+        return has_perm(request.user, "access.administer_authorisations")
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(PlatformModelAdmin):
     list_display = ("name", "code", "phone", "email")
     search_fields = ("name", "code")
 
 
 @admin.register(Authorisation)
-class AuthorisationAdmin(admin.ModelAdmin):
+class AuthorisationAdmin(PlatformModelAdmin):
     list_display = ("user", "role", "scope_label", "status", "valid_from", "valid_until")
     list_filter = ("status", "role")
     search_fields = ("user__username",)

@@ -46,6 +46,18 @@ class User(AbstractUser):
         verbose_name = _("gebruiker")
         verbose_name_plural = _("gebruikers")
 
+    # Authorisation is never answered by Django's superuser/groups shortcut: only effective grants count.
+    def has_perm(self, perm, obj=None):
+        from .permissions import has_perm
+
+        return has_perm(self, perm, obj)
+
+    def has_perms(self, perm_list, obj=None):
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label):
+        return False
+
     def __str__(self):
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username

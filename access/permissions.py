@@ -70,8 +70,8 @@ def objects_for_user(user, perm: str, model_or_queryset):
         return queryset
     rows, generic = _object_perm_rows(user, perm, model)
     if generic:
-        from django.db.models.functions import Cast
         from django.db.models import CharField
+        from django.db.models.functions import Cast
 
         return queryset.annotate(_pk_str=Cast("pk", CharField())).filter(
             Exists(rows.filter(object_pk=OuterRef("_pk_str")))

@@ -1,0 +1,142 @@
+"""The administrator pages and the user's own pages, through HTTP."""
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from access import roles as R
+from access.models import Authorisation
+from dashboards.models import Dashboard
+from tests.factories import admins, grant, login, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dashboard():
+    return Dashboard.objects.create(slug="buurtveiligheid", name="Veiligheid per buurt")
+
+
+def test_grant_approve_use_and_revoke_through_the_pages(dashboard):
+    first, second = admins()
+    ana = make_user("ana", first_name="Ana")
+    admin1, admin2, user = login(Client(), first), login(Client(), second), login(Client(), ana)
+
+    # Without a grant: home shows no tools, the dashboard is refused.
+    home = user.get("/")
+    assert "geen actieve autorisaties" in home.content.decode()
+    assert user.get(f"/dashboards/{dashboard.slug}/").status_code == 403
+
+    until = timezone.localdate() + timedelta(days=90)
+    response = admin1.post(
+        "/beheer/autorisaties/nieuw/",
+        {
+            "user": ana.pk,
+            "role": R.DASHBOARD_VIEWER,
+            "scope": f"dashboards.Dashboard:{dashboard.pk}",
+            "purpose": "Analyse inbraken Almere Haven, taak OOV",
+            "valid_from": timezone.localdate().isoformat(),
+            "valid_until": until.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    grant_obj = Authorisation.objects.get(user=ana)
+    assert grant_obj.status == Authorisation.Status.REQUESTED
+    assert user.get(f"/dashboards/{dashboard.slug}/").status_code == 403
+
+    # The requester cannot approve; the queue says so and a forced POST fails.
+    queue = admin1.get("/beheer/autorisaties/goedkeuren/").content.decode()
+    assert "Een andere beheerder moet hierover beslissen" in queue
+    admin1.post(f"/beheer/autorisaties/{grant_obj.pk}/besluit/", {"decision": "approve"})
+    grant_obj.refresh_from_db()
+    assert grant_obj.status == Authorisation.Status.REQUESTED
+
+    admin2.post(f"/beheer/autorisaties/{grant_obj.pk}/besluit/", {"decision": "approve", "note": "ok"})
+    grant_obj.refresh_from_db()
+    assert grant_obj.status == Authorisation.Status.ACTIVE and grant_obj.approved_by == second
+
+    home = user.get("/").content.decode()
+    assert "/dashboards/" in home
+    mine = user.get("/mijn-autorisaties/").content.decode()
+    assert "Dashboardgebruiker" in mine and "Analyse inbraken Almere Haven" in mine
+    assert user.get(f"/dashboards/{dashboard.slug}/").status_code == 200
+
+    # Revoke: the very next request of the (still logged-in) user is refused.
+    response = admin2.post(f"/beheer/autorisaties/{grant_obj.pk}/intrekken/", {"reason": "Project afgerond"})
+    assert response.status_code == 302
+    assert user.get(f"/dashboards/{dashboard.slug}/").status_code == 403
+    assert "/dashboards/" not in user.get("/").content.decode()
+
+
+def test_grant_form_shows_clear_errors_and_stores_nothing(dashboard):
+    first, _ = admins()
+    ana = make_user("ana")
+    admin1 = login(Client(), first)
+    response = admin1.post(
+        "/beheer/autorisaties/nieuw/",
+        {
+            "user": ana.pk,
+            "role": R.DASHBOARD_VIEWER,
+            "scope": "",
+            "purpose": "Analyse",
+            "valid_from": timezone.localdate().isoformat(),
+            "valid_until": (timezone.localdate() + timedelta(days=500)).isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "12 maanden" in body
+    assert not Authorisation.objects.filter(user=ana).exists()
+
+
+def test_administrator_cannot_pick_themselves(dashboard):
+    first, _ = admins()
+    admin1 = login(Client(), first)
+    form = admin1.get("/beheer/autorisaties/nieuw/").content.decode()
+    assert f'value="{first.pk}"' not in form
+
+
+def test_user_pages_for_administrators(dashboard):
+    first, _ = admins()
+    ana = make_user("ana", first_name="Ana", last_name="Lyst")
+    grant(ana, R.DASHBOARD_VIEWER, scope=dashboard, days=10)
+    admin1 = login(Client(), first)
+    listing = admin1.get("/beheer/gebruikers/?q=ana").content.decode()
+    assert "Ana Lyst" in listing and "Dashboardgebruiker" in listing
+    detail = admin1.get("/beheer/gebruikers/ana/").content.decode()
+    assert "Wat kan deze persoon zien?" in detail and "Veiligheid per buurt" in detail
+    expiring = admin1.get("/beheer/autorisaties/verlopend/").content.decode()
+    assert "Ana Lyst" in expiring
+
+
+def test_renew_page_creates_a_request(dashboard):
+    first, _ = admins()
+    ana = make_user("ana")
+    g = grant(ana, R.DASHBOARD_VIEWER, scope=dashboard, days=10)
+    admin1 = login(Client(), first)
+    response = admin1.post(
+        f"/beheer/autorisaties/{g.pk}/verlengen/",
+        {"valid_until": (timezone.localdate() + timedelta(days=200)).isoformat(), "purpose": ""},
+    )
+    assert response.status_code == 302
+    renewal = Authorisation.objects.get(renewal_of=g)
+    assert renewal.status == Authorisation.Status.REQUESTED and renewal.purpose == g.purpose
+
+
+def test_non_administrators_are_refused(dashboard):
+    ana = make_user("ana")
+    grant(ana, R.DASHBOARD_VIEWER, scope=dashboard)
+    client = login(Client(), ana)
+    for url in ["/beheer/", "/beheer/gebruikers/", "/beheer/autorisaties/nieuw/", "/django-beheer/"]:
+        response = client.get(url)
+        assert response.status_code in (302, 403), url
+        if response.status_code == 302:
+            assert "login" in response["Location"]
+
+
+def test_superuser_without_grant_cannot_use_django_admin():
+    boss = make_user("boss", is_superuser=True, is_staff=True)
+    client = login(Client(), boss)
+    response = client.get("/django-beheer/access/department/")
+    assert response.status_code == 302 and "login" in response["Location"]
