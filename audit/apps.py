@@ -7,4 +7,17 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from access.tools import Tool, register_tool
+
+        from . import receivers, tasks_context  # noqa: F401
+
+        register_tool(
+            Tool(
+                key="audit",
+                label=_("Audittrail"),
+                description=_("Wie heeft wat wanneer en waarom geraadpleegd of gewijzigd, en is het logboek intact."),
+                url_name="audit:index",
+                perm="audit.review_audit",
+                order=90,
+            )
+        )

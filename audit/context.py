@@ -1,4 +1,5 @@
 """The current request's audit context (request id, IP, user agent), available to services called without a request."""
+import contextlib
 import contextvars
 import re
 import secrets
@@ -32,3 +33,63 @@ def reset_current(token):
 
 def get_current():
     return _current.get()
+
+
+def current_request_id() -> str:
+    """The id of the request (or task) being handled, for LogEntry.cid and for queuing Celery tasks."""
+    ctx = get_current()
+    return (ctx or {}).get("request_id", "") or ""
+
+
+def current_actor():
+    """The user auditlog attributes changes to right now (set by the middleware or task_actor), or None."""
+    from auditlog.context import auditlog_value
+
+    try:
+        return auditlog_value.get().get("actor")
+    except LookupError:
+        return None
+
+
+@contextlib.contextmanager
+def task_actor(user_or_id=None, *, request_id: str | None = None, task_name: str = ""):
+    """Run background work on behalf of a person (or of the system when None).
+
+    Changes made inside are attributed to that user by auditlog, and access events and LogEntries carry
+    `request_id` (pass the id of the request that queued the task, e.g. from `current_request_id()` at queue time;
+    a new id is made otherwise). Celery tasks get this automatically (audit.tasks_context), but a task that
+    acts for a different person, or a management command, uses it directly:
+
+        from audit.context import task_actor
+
+        @shared_task
+        def expire_signals(request_id=None):
+            with task_actor(None, request_id=request_id, task_name="signals.expire"):
+                signal_expire_due()
+    """
+    from auditlog.context import auditlog_value, set_actor
+
+    user = user_or_id
+    if user is not None and not hasattr(user, "pk"):
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(pk=user_or_id).first()
+    ctx = {
+        "request_id": request_id or new_trace_id(),
+        "ip": None,
+        "user_agent": "",
+        "path": f"task:{task_name}"[:255] if task_name else "task",
+    }
+    token = set_current(ctx)
+    try:
+        previous = auditlog_value.get()
+    except LookupError:
+        previous = None
+    try:
+        with set_actor(user):
+            yield ctx
+    finally:
+        # auditlog's set_actor does not restore an outer context (eager tasks run inside a request): do it here.
+        if previous is not None:
+            auditlog_value.set(previous)
+        reset_current(token)

@@ -53,8 +53,8 @@ class DenialLogMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code == 403:
-            from .services import access_event_record
             from .models import AccessEvent
+            from .services import access_event_record
 
             user = getattr(request, "user", None)
             access_event_record(

@@ -1,10 +1,185 @@
+import contextlib
+import contextvars
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# --------------------------------------------------------------------------------------------------------------
+# Blocking writes that bypass the audit (Open Zaak's BlockChangeMixin idea)
+# --------------------------------------------------------------------------------------------------------------
 
-class AccessEvent(models.Model):
-    """One read or security event (NEN 7513): who, for which responsibility, what, on what, when, where, why, outcome."""
+_bulk_allowed = contextvars.ContextVar("audit_bulk_writes_allowed", default=False)
+
+
+class UnauditedBulkWrite(ImproperlyConfigured):
+    """QuerySet.update/delete/bulk_create/bulk_update on an audited model outside an audited path."""
+
+
+@contextlib.contextmanager
+def allow_bulk_writes():
+    """Lift the block for code that records the change itself (audit.services.bulk_change_record), data migrations
+    and test fixtures. Anything done inside is NOT audited unless you record it: prefer the `audited_*` methods."""
+    token = _bulk_allowed.set(True)
+    try:
+        yield
+    finally:
+        _bulk_allowed.reset(token)
+
+
+def _refuse(model, method):
+    if not _bulk_allowed.get():
+        raise UnauditedBulkWrite(
+            f"{model._meta.label}.objects.{method}() bypasses the audit trail (auditlog sees no bulk writes). "
+            f"Use the queryset's audited_{method}(reason=..., actor=...) or audit.services.bulk_change_record()."
+        )
+
+
+class AuditedQuerySet(models.QuerySet):
+    """For models registered with auditlog: bulk writes must leave a trace.
+
+    `update()`, `delete()`, `bulk_create()` and `bulk_update()` raise `UnauditedBulkWrite`, because auditlog only
+    sees `Model.save()`/`Model.delete()`. Use the audited variants, which run in one transaction with the write and
+    record one auditlog LogEntry per object plus one BULK_CHANGE access event (all in the hash chain):
+
+        class Signal(models.Model):
+            objects = AuditedQuerySet.as_manager()
+
+        Signal.objects.filter(expires_on__lt=today).audited_update(
+            reason="Bewaartermijn verstreken", actor=None, status=Signal.Status.EXPIRED
+        )
+        Signal.objects.audited_bulk_create(rows, reason="Import BAG 2026-11")
+        Signal.objects.audited_bulk_update(rows, ["status"], reason="Herindeling")
+        Signal.objects.filter(pk__in=ids).audited_delete(reason="Dubbel ingevoerd")
+
+    `Model.save()` and `Model.delete()` keep working (Django uses `_update`/the deletion collector internally, and
+    auditlog records them). Inside `with allow_bulk_writes():` the block is lifted (migrations, fixtures).
+    """
+
+    def update(self, **kwargs):
+        _refuse(self.model, "update")
+        return super().update(**kwargs)
+
+    def delete(self):
+        _refuse(self.model, "delete")
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        _refuse(self.model, "bulk_create")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        _refuse(self.model, "bulk_update")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    # The audited paths -----------------------------------------------------------------------------------------
+
+    def audited_update(self, *, reason: str, actor=None, **values) -> int:
+        from django.db import transaction
+
+        from .services import bulk_change_record
+
+        with transaction.atomic():
+            ids = list(self.values_list("pk", flat=True))
+            with allow_bulk_writes():
+                count = self.model._default_manager.filter(pk__in=ids).update(**values)
+            bulk_change_record(model=self.model, object_ids=ids, action="update", actor=actor, changes=values,
+                               reason=reason)
+        return count
+
+    def audited_delete(self, *, reason: str, actor=None) -> int:
+        from django.db import transaction
+
+        from .services import bulk_change_record
+
+        with transaction.atomic():
+            rows = [(obj.pk, str(obj)) for obj in self]
+            with allow_bulk_writes():
+                count, _detail = self.model._default_manager.filter(pk__in=[pk for pk, _ in rows]).delete()
+            bulk_change_record(model=self.model, object_ids=[pk for pk, _ in rows], action="delete", actor=actor,
+                               reason=reason, labels=dict(rows))
+        return count
+
+    def audited_bulk_create(self, objs, *, reason: str, actor=None, **kwargs):
+        from django.db import transaction
+
+        from .services import bulk_change_record
+
+        with transaction.atomic():
+            with allow_bulk_writes():
+                created = self.bulk_create(objs, **kwargs)
+            ids = [obj.pk for obj in created if obj.pk is not None]
+            if len(ids) != len(created):
+                raise UnauditedBulkWrite("bulk_create did not return primary keys; the created rows cannot be audited")
+            bulk_change_record(model=self.model, object_ids=ids, action="create", actor=actor, reason=reason,
+                               labels={obj.pk: str(obj) for obj in created})
+        return created
+
+    def audited_bulk_update(self, objs, fields, *, reason: str, actor=None, **kwargs) -> int:
+        from django.db import transaction
+
+        from .services import bulk_change_record
+
+        objs = list(objs)
+        with transaction.atomic():
+            with allow_bulk_writes():
+                count = self.bulk_update(objs, fields, **kwargs)
+            bulk_change_record(model=self.model, object_ids=[obj.pk for obj in objs], action="update", actor=actor,
+                               reason=reason, changes={"fields": list(fields)},
+                               labels={obj.pk: str(obj) for obj in objs})
+        return count
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Append-only audit tables
+# --------------------------------------------------------------------------------------------------------------
+
+
+class AppendOnlyError(PermissionError):
+    """Audit rows are never changed or deleted by the application (only retention, through its own path)."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.label} rows are written one by one into the hash chain")
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only")
+
+    def _retention_delete(self):
+        """The one privileged path (audit.retention): raw delete of rows already selected by retention."""
+        return super().delete()
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} is append-only")
+        kwargs["force_insert"] = True
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.label} is append-only")
+
+
+class AccessEvent(AppendOnlyModel):
+    """One read or security event (NEN 7513): who, for which responsibility, what, on what, when, where, why, outcome.
+
+    Append-only and chained: `seq` is the position in the access chain, `row_hash` an HMAC over the row's canonical
+    content and `prev_hash` (see audit.chain). Written only by audit.services.access_event_record.
+    """
 
     class Action(models.TextChoices):
         LOGIN = "login", _("ingelogd")
@@ -53,6 +228,10 @@ class AccessEvent(models.Model):
     user_agent = models.CharField(_("browser"), max_length=255, blank=True)
     request_id = models.CharField(_("request-id"), max_length=64, blank=True)
     path = models.CharField(_("pad"), max_length=255, blank=True)
+    # Hash chain (audit.chain). Null seq only for rows written outside the application: verify_audit flags them.
+    seq = models.BigIntegerField(_("volgnummer"), null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -64,7 +243,72 @@ class AccessEvent(models.Model):
             models.Index(fields=["actor", "occurred_at"]),
             models.Index(fields=["action", "occurred_at"]),
             models.Index(fields=["object_type", "object_id"]),
+            # Keyset pagination over (occurred_at, id), plain and per filter the auditor pages offer.
+            models.Index(fields=["occurred_at", "id"], name="audit_event_keyset_idx"),
+            models.Index(fields=["actor_username", "occurred_at"], name="audit_event_username_idx"),
+            models.Index(fields=["actor_department", "occurred_at"], name="audit_event_dept_idx"),
+            models.Index(fields=["outcome", "occurred_at"], name="audit_event_outcome_idx"),
+            models.Index(fields=["query", "occurred_at"], name="audit_event_query_idx"),
+            models.Index(fields=["request_id"], name="audit_event_request_idx"),
         ]
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
+
+
+class ChainHead(models.Model):
+    """The last link of one chain ("access" or "change"), MAC-protected so a cut-off tail is noticed.
+
+    Appends lock this row (and on PostgreSQL an advisory lock), so concurrent writers form one chain.
+    """
+
+    chain = models.CharField(max_length=16, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = _("ketenkop")
+
+    def __str__(self):
+        return f"{self.chain}@{self.seq}"
+
+
+class ChangeSeal(AppendOnlyModel):
+    """Puts one auditlog LogEntry into the change chain (auditlog's own table has no room for the hash)."""
+
+    seq = models.BigIntegerField(unique=True)
+    log_entry_id = models.BigIntegerField(unique=True)
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+        ordering = ["seq"]
+        verbose_name = _("wijzigingszegel")
+
+    def __str__(self):
+        return f"change#{self.seq} -> LogEntry {self.log_entry_id}"
+
+
+class ChainCheckpoint(AppendOnlyModel):
+    """Written by retention: the chain now starts at `first_seq`, whose prev_hash must equal `anchor_hash`."""
+
+    chain = models.CharField(max_length=16)
+    first_seq = models.BigIntegerField()
+    anchor_hash = models.CharField(max_length=64, blank=True)
+    removed = models.BigIntegerField(default=0)
+    cutoff = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        default_permissions = ()
+        ordering = ["chain", "-first_seq"]
+        verbose_name = _("ketencontrolepunt")
+        indexes = [models.Index(fields=["chain", "first_seq"])]
+
+    def __str__(self):
+        return f"{self.chain} from #{self.first_seq}"

@@ -1,6 +1,14 @@
-"""The one place that writes audit records."""
+"""The one place that writes audit records.
+
+- `access_event_record(...)`: one AccessEvent (reads, searches, exports, logins, denials, grants). Call it inside
+  the transaction of the action it describes: if it fails, the action fails.
+- `bulk_change_record(...)`: the trace of a bulk write (QuerySet.update, bulk_create, bulk_update, delete) that
+  auditlog cannot see. Models using audit.models.AuditedQuerySet call it for you via `audited_update()` etc.
+"""
+from django.db import transaction
 from django.utils import timezone
 
+from .chain import append_access_event
 from .context import get_current
 from .models import AccessEvent
 
@@ -19,6 +27,17 @@ def clean_text(value, limit=255) -> str:
     return "".join(out)[:limit]
 
 
+def _grant_from_request(request, actor):
+    """The grant behind the permission the access rule of this view required (one query), or None."""
+    perm = getattr(request, "required_permission", "") if request is not None else ""
+    user = getattr(request, "user", None)
+    if not perm or actor is None or user is None or getattr(user, "pk", None) != actor.pk:
+        return None
+    from access.permissions import grant_for
+
+    return grant_for(actor, perm)
+
+
 def access_event_record(
     *,
     action: str,
@@ -34,7 +53,14 @@ def access_event_record(
     result_count: int | None = None,
     grant=None,
 ) -> AccessEvent:
-    """Record one access event. Called inside the action's transaction: if this fails, the action fails."""
+    """Record one access event in the hash chain. Called inside the action's transaction: if this fails, the
+    action fails (and nothing may be shown).
+
+    `grant` is the Authorisation that allowed the action; when omitted it is looked up from the permission the
+    view's access rule required (`request.required_permission`). Signals records address searches as
+    action=ADDRESS_SEARCH, obj=<areas.Address> (or object_type="areas.Address", object_id=pk, object_label=label),
+    query=<normalised address>, purpose=<reason / case number>, result_count=<departments hit>.
+    """
     ctx = get_current() or {}
     if request is not None:
         from .middleware import client_ip
@@ -55,17 +81,19 @@ def access_event_record(
     department = ""
     if actor is not None and getattr(actor, "department_id", None):
         department = str(actor.department)
+    if grant is None and outcome == AccessEvent.Outcome.ALLOWED:
+        grant = _grant_from_request(request, actor)
     role = ""
     authorisation_id = None
     if grant is not None:
         role = grant.role
         authorisation_id = grant.pk
-    return AccessEvent.objects.create(
+    event = AccessEvent(
         occurred_at=timezone.now(),
         actor=actor,
         actor_username=clean_text(getattr(actor, "username", ""), 150),
         actor_department=clean_text(department, 120),
-        role=role,
+        role=clean_text(role, 40),
         authorisation_id=authorisation_id,
         action=action,
         outcome=outcome,
@@ -80,3 +108,75 @@ def access_event_record(
         request_id=clean_text(ctx.get("request_id", ""), 64),
         path=clean_text(ctx.get("path", "")),
     )
+    append_access_event(event)
+    return event
+
+
+_LOGENTRY_ACTIONS = {"create": 0, "update": 1, "delete": 2}
+
+
+def bulk_change_record(
+    *,
+    model,
+    object_ids,
+    action: str,
+    actor=None,
+    changes: dict | None = None,
+    reason: str = "",
+    labels: dict | None = None,
+) -> AccessEvent:
+    """Leave the trace of a bulk write that auditlog cannot see; call it in the same transaction as the write.
+
+    Writes one auditlog LogEntry per object (so "who changed this signal" shows it, with additional_data
+    {"bulk": true, "reason": ...}) and one BULK_CHANGE access event summarising it (count and ids). Both are in
+    the hash chain. `action` is "create", "update" or "delete"; `changes` the new values ({"status": "expired"});
+    `labels` optional {pk: str(obj)}; `actor` None means the system (a scheduled job) unless auditlog's context
+    (request or audit.context.task_actor) names a user.
+
+        with transaction.atomic():
+            ids = list(qs.values_list("pk", flat=True))
+            with allow_bulk_writes():
+                Signal.objects.filter(pk__in=ids).update(status="expired")
+            bulk_change_record(model=Signal, object_ids=ids, action="update", changes={"status": "expired"},
+                               reason="Geldigheid verstreken")
+
+    Prefer `AuditedQuerySet.audited_update(...)`, which does exactly this.
+    """
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from .context import current_actor, current_request_id
+
+    if action not in _LOGENTRY_ACTIONS:
+        raise ValueError(f"action must be one of {sorted(_LOGENTRY_ACTIONS)}")
+    object_ids = list(object_ids)
+    labels = labels or {}
+    actor = actor or current_actor()
+    content_type = ContentType.objects.get_for_model(model)
+    new_values = {str(name): ["", clean_text(value, 1000)] for name, value in (changes or {}).items()}
+    additional = {"bulk": True, "reason": clean_text(reason, 1000), "count": len(object_ids)}
+    with transaction.atomic():
+        for pk in object_ids:
+            LogEntry.objects.create(
+                content_type=content_type,
+                object_pk=str(pk),
+                object_id=pk if isinstance(pk, int) else None,
+                object_repr=clean_text(labels.get(pk) or f"{model._meta.verbose_name} #{pk}", 1000),
+                action=_LOGENTRY_ACTIONS[action],
+                changes=new_values or None,
+                changes_text="",
+                actor=actor,
+                cid=current_request_id() or None,
+                additional_data=additional,
+            )
+        id_list = ",".join(str(pk) for pk in object_ids)
+        return access_event_record(
+            action=AccessEvent.Action.BULK_CHANGE,
+            actor=actor,
+            object_type=model._meta.label,
+            object_id=id_list if len(id_list) <= 64 else "",
+            object_label=f"{action}: {len(object_ids)} × {model._meta.verbose_name} ({id_list})",
+            query=", ".join(sorted(new_values)),
+            purpose=reason,
+            result_count=len(object_ids),
+        )
