@@ -88,12 +88,19 @@ def seed_addresses(rng):
     rows = []
     seq = 0
     used_streets = set()
-    for index, buurt in enumerate(buurten):
+    # Each wijk gets its own 4-digit postcode area (13xx, as in Almere); its buurten share that area's letter pairs,
+    # so a postcode never spans two buurten.
+    wijk_ids = sorted({b.wijk_id for b in buurten})
+    pc4_for_wijk = {wijk_id: 1301 + i for i, wijk_id in enumerate(wijk_ids)}
+    pairs_for_wijk = {
+        wijk_id: iter(f"{a}{b}" for a in "ABCDEFGHJKLMNPRSTVWXZ" for b in "ABCDEFGHJKLMNPRSTVWXZ") for wijk_id in wijk_ids
+    }
+    for buurt in buurten:
         # Roughly one address per 2.3 inhabitants, scaled to the demo size; business areas get a few.
         count = max(15, round(MIN_ADDRESSES * 1.05 * inhabitants[buurt.pk] / total))
         n_streets = max(1, min(8, count // 60 + 1))
-        pc4 = 1300 + (index * 7) % 60 + 1  # postcodes 13xx, as in Almere
-        letter_pairs = iter(f"{a}{b}" for a in "ABCDEFGHJKLMNPRSTVWXZ" for b in "ABCDEFGHJKLMNPRSTVWXZ")
+        pc4 = pc4_for_wijk[buurt.wijk_id]
+        letter_pairs = pairs_for_wijk[buurt.wijk_id]
         for _s in range(n_streets):
             while True:
                 name = rng.choice(STREET_STEMS) + rng.choice(STREET_SUFFIXES)
