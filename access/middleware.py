@@ -24,10 +24,9 @@ class PermissionRefreshMiddleware:
         if user is not None and user.is_authenticated:
             due = user.permissions_recheck_at
             if due is not None and due <= timezone.now():
-                from .services import authorisation_expire_due, authorisation_sync_permissions
+                from .services import authorisation_expire_due
 
-                authorisation_expire_due()
-                authorisation_sync_permissions(user=user)
+                authorisation_expire_due(user=user)
                 user.refresh_from_db()
         return self.get_response(request)
 

@@ -205,15 +205,17 @@ def authorisation_renew(
     )
 
 
-def authorisation_expire_due(*, today: date | None = None) -> int:
-    """Mark grants past their end date as expired and resync the people concerned. Run daily by Celery beat."""
+def authorisation_expire_due(*, today: date | None = None, user: User | None = None) -> int:
+    """Mark grants past their end date as expired and resync the people concerned. Run daily by Celery beat,
+    and for one user by the permission middleware when that user's recheck moment has passed."""
     today = today or _today()
     expired = 0
-    due = list(
-        Authorisation.objects.filter(
-            status__in=[Authorisation.Status.ACTIVE, Authorisation.Status.REQUESTED], valid_until__lt=today
-        ).values_list("pk", flat=True)
+    due = Authorisation.objects.filter(
+        status__in=[Authorisation.Status.ACTIVE, Authorisation.Status.REQUESTED], valid_until__lt=today
     )
+    if user is not None:
+        due = due.filter(user=user)
+    due = list(due.values_list("pk", flat=True))
     for pk in due:
         with transaction.atomic():
             grant = Authorisation.objects.select_for_update().get(pk=pk)
@@ -227,10 +229,12 @@ def authorisation_expire_due(*, today: date | None = None) -> int:
             access_event_record(action=AccessEvent.Action.GRANT_EXPIRE, actor=None, obj=grant)
             authorisation_sync_permissions(user=grant.user)
             expired += 1
-    # Grants that start today need their holders' permissions switched on.
+    # Grants that started since the last sync need their holders' permissions switched on.
     starting = User.objects.filter(permissions_recheck_at__lte=timezone.now())
-    for user in starting:
-        authorisation_sync_permissions(user=user)
+    if user is not None:
+        starting = starting.filter(pk=user.pk)
+    for person in starting:
+        authorisation_sync_permissions(user=person)
     return expired
 
 

@@ -140,3 +140,17 @@ def test_superuser_without_grant_cannot_use_django_admin():
     client = login(Client(), boss)
     response = client.get("/django-beheer/access/department/")
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_expired_grant_is_refused_on_the_next_request_even_before_the_daily_job(dashboard):
+    import time_machine
+
+    ana = make_user("ana")
+    g = grant(ana, R.DASHBOARD_VIEWER, scope=dashboard, days=3)
+    client = login(Client(), ana)
+    assert client.get(f"/dashboards/{dashboard.slug}/").status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(days=5)):
+        client = login(Client(), ana)
+        assert client.get(f"/dashboards/{dashboard.slug}/").status_code == 403
+        g.refresh_from_db()
+        assert g.status == Authorisation.Status.EXPIRED
