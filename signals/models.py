@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AuditedQuerySet
+
 
 class Category(models.Model):
     """One entry in a department's own catalogue of signal categories (e.g. woonfraude for Toezicht en Handhaving)."""
@@ -32,7 +34,9 @@ class Category(models.Model):
         return self.name
 
 
-class SignalQuerySet(models.QuerySet):
+class SignalQuerySet(AuditedQuerySet):
+    """update/delete/bulk_* are refused (they bypass auditlog); use the audited_* variants of AuditedQuerySet."""
+
     def active(self, *, today=None):
         """Signals that count as a hit: status active and not past valid-until (even before the nightly job ran)."""
         today = today or timezone.localdate()
@@ -45,16 +49,6 @@ class SignalQuerySet(models.QuerySet):
 
         departments = objects_for_user(user, "access.manage_department_signals", Department)
         return self.filter(department__in=departments.values("pk"))
-
-    # Bulk writes bypass django-auditlog: refuse them on this audited model.
-    def update(self, **kwargs):
-        raise NotImplementedError("Signal rows change one by one through signals.services (audit).")
-
-    def delete(self):
-        raise NotImplementedError("Signals are never deleted; their details are erased after the retention period.")
-
-    def bulk_update(self, *args, **kwargs):
-        raise NotImplementedError("Signal rows change one by one through signals.services (audit).")
 
 
 class Signal(models.Model):

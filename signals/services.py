@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from access.models import Department
 from access.permissions import has_perm
-from audit import services as audit_services
 from audit.context import get_current, new_trace_id, reset_current, set_current
 from audit.models import AccessEvent
 from audit.services import access_event_record
@@ -574,75 +573,62 @@ def notification_mark_read(*, user, notification_id) -> int:
 # ---------------------------------------------------------------------------------------------- nightly jobs
 
 
-def _bulk_trace(*, ids, action, changes, reason):
-    record = getattr(audit_services, "bulk_change_record", None)
-    if record is not None and ids:
-        record(model=Signal, object_ids=ids, action=action, actor=None, changes=changes, reason=reason)
+BATCH = 1000
+
+
+def _in_batches(ids):
+    for start in range(0, len(ids), BATCH):
+        yield ids[start:start + BATCH]
 
 
 def signal_expire_due(*, today: date | None = None) -> int:
-    """End active signals past valid-until (daily Celery beat). Each change saved singly, so auditlog records it."""
+    """End active signals past valid-until (daily Celery beat). Audited per signal (auditlog) and per batch."""
     today = today or _today()
-    ids = list(
-        Signal.objects.filter(status=Signal.Status.ACTIVE, valid_until__lt=today).values_list("pk", flat=True)
-    )
-    done = []
-    for pk in ids:
-        with transaction.atomic():
-            signal = Signal.objects.select_for_update().get(pk=pk)
-            if signal.status != Signal.Status.ACTIVE or signal.valid_until >= today:
-                continue
-            signal.status = Signal.Status.EXPIRED
-            signal.ended_at = timezone.now()
-            signal.save(update_fields=["status", "ended_at", "updated_at"])
-            done.append(pk)
-    if done:
-        _bulk_trace(ids=done, action="expire", changes={"status": Signal.Status.EXPIRED},
-                    reason=_("Geldigheid verstreken"))
-        access_event_record(
-            action=AccessEvent.Action.BULK_CHANGE,
-            object_type="signals.Signal",
-            object_label=_("Signalen verlopen"),
-            query=",".join(str(pk) for pk in done)[:255],
-            result_count=len(done),
+    due = Signal.objects.filter(status=Signal.Status.ACTIVE, valid_until__lt=today)
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    done = 0
+    now = timezone.now()
+    for batch in _in_batches(ids):
+        done += due.filter(pk__in=batch).audited_update(
+            reason=_("Geldigheid verstreken"), actor=None, status=Signal.Status.EXPIRED, ended_at=now, updated_at=now
         )
-    return len(done)
+    return done
 
 
 def signal_erase_expired_details(*, now=None) -> int:
-    """Erase details of signals that ended more than SIGNAL_DETAIL_RETENTION_DAYS ago, keeping a tombstone."""
+    """Erase details of signals that ended more than SIGNAL_DETAIL_RETENTION_DAYS ago, keeping a tombstone.
+
+    The tombstone keeps id, public id, department, address, category and dates, so audit records still refer to it.
+    """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.SIGNAL_DETAIL_RETENTION_DAYS)
-    ids = list(
-        Signal.objects.filter(
-            status__in=[Signal.Status.CLOSED, Signal.Status.EXPIRED],
-            ended_at__lte=cutoff,
-            details_erased_at__isnull=True,
-        ).values_list("pk", flat=True)
+    due = Signal.objects.filter(
+        status__in=[Signal.Status.CLOSED, Signal.Status.EXPIRED],
+        ended_at__lte=cutoff,
+        details_erased_at__isnull=True,
     )
-    done = []
-    for pk in ids:
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for batch in _in_batches(ids):
         with transaction.atomic():
-            signal = Signal.objects.select_for_update().get(pk=pk)
-            if signal.details_erased_at is not None:
-                continue
-            signal.details = ""
-            signal.case_reference = ""
-            signal.close_reason = ""
-            signal.details_erased_at = now
-            signal.save(update_fields=["details", "case_reference", "close_reason", "details_erased_at", "updated_at"])
-            done.append(pk)
-    if done:
-        _bulk_trace(ids=done, action="erase_details", changes={"details": "<gewist>"},
-                    reason=_("Bewaartermijn verstreken"))
-        access_event_record(
-            action=AccessEvent.Action.RETENTION,
-            object_type="signals.Signal",
-            object_label=_("Details van signalen gewist"),
-            query=",".join(str(pk) for pk in done)[:255],
-            result_count=len(done),
-        )
-    return len(done)
+            count = due.filter(pk__in=batch).audited_update(
+                reason=_("Bewaartermijn verstreken: details gewist"),
+                actor=None,
+                details="",
+                case_reference="",
+                close_reason="",
+                details_erased_at=now,
+                updated_at=now,
+            )
+            access_event_record(
+                action=AccessEvent.Action.RETENTION,
+                object_type="signals.Signal",
+                object_label=_("Details van signalen gewist"),
+                query=",".join(str(pk) for pk in batch)[:255],
+                result_count=count,
+            )
+        done += count
+    return done
 
 
 # ---------------------------------------------------------------------------------------------- catalogue

@@ -102,7 +102,14 @@ def suggest(request):
 
     q = (request.GET.get("q") or "")[:120]
     addresses = address_suggest(q=q, limit=10) if len(q.strip()) >= 3 else []
-    return JsonResponse({"results": [{"id": a.pk, "label": a.label} for a in addresses]})
+    return JsonResponse({"results": [{"id": a.pk, "label": a.label, "value": address_query_text(a)} for a in addresses]})
+
+
+def address_query_text(address) -> str:
+    """A text the address search resolves to exactly this address: "1311 AB 12A" (or street, number, city)."""
+    if address.postcode:
+        return f"{address.postcode[:4]} {address.postcode[4:]} {address.house_number}"
+    return f"{address.street} {address.house_number} {address.city}"
 
 
 # ---------------------------------------------------------------------------------------------- register
