@@ -65,3 +65,21 @@ class DenialLogMiddleware:
                 query=getattr(request, "required_permission", "")[:255],
             )
         return response
+
+
+class AuditlogActorMiddleware:
+    """auditlog's middleware, but with the unforgeable client IP and the request id as correlation id.
+
+    auditlog's own AuditlogMiddleware takes the first X-Forwarded-For entry, which any client can set.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from auditlog.context import set_extra_data
+
+        user = getattr(request, "user", None)
+        actor = user if user is not None and getattr(user, "is_authenticated", False) else None
+        with set_extra_data(context_data={"actor": actor, "remote_addr": client_ip(request), "remote_port": None}):
+            return self.get_response(request)

@@ -1,0 +1,311 @@
+"""Reads for the auditor pages, the API and the CSV export: one filter, keyset pagination, no COUNT(*) over the table."""
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
+
+import django_filters
+from auditlog.models import LogEntry
+from django import forms
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import AccessEvent
+
+ADDRESS_TYPE = "areas.Address"
+
+
+# --- addresses ------------------------------------------------------------------------------------------------
+
+
+def address_matches(text: str, limit: int = 50):
+    """The BAG addresses a search text can mean ("5038 AB 12a", "5038AB-12-A", "Stationsstraat 12A Tilburg")."""
+    from areas.models import Address
+    from areas.normalize import compact_suffix, parse_address_query
+
+    condition = Q()
+    readings = [r for r in parse_address_query(text) if r.number is not None]
+    for reading in readings:
+        if reading.kind == "postcode":
+            condition |= Q(postcode=reading.postcode, number=reading.number)
+        elif reading.kind == "street":
+            condition |= Q(street_key__startswith=f"{reading.street} {reading.number}")
+    if not readings:
+        return []
+    candidates = list(Address.objects.filter(condition).order_by("postcode", "number", "letter", "addition")[:500])
+    result = []
+    for address in candidates:
+        suffix = compact_suffix(address.letter, address.addition)
+        for reading in readings:
+            if reading.kind == "street" and not address.street_key.startswith(f"{reading.street} {reading.number}"):
+                continue
+            if reading.kind == "postcode" and (address.postcode, address.number) != (reading.postcode, reading.number):
+                continue
+            if reading.suffix_given and suffix != reading.suffix:
+                continue
+            if reading.kind == "street" and reading.city and reading.city not in _fold(address.city):
+                continue
+            result.append(address)
+            break
+    return result[:limit]
+
+
+def _fold(text):
+    from areas.normalize import fold
+
+    return fold(text)
+
+
+def address_condition(text: str):
+    """Events about an address: its object is the Address, or the query is its normalised form."""
+    addresses = address_matches(text)
+    keys = {text.strip().upper()}
+    for address in addresses:
+        keys.add(address.search_key)
+    condition = Q(query__in=sorted(keys))
+    if addresses:
+        condition |= Q(object_type=ADDRESS_TYPE, object_id__in=[str(a.pk) for a in addresses])
+    return condition, addresses
+
+
+# --- the filter shared by the pages, the API and the export -----------------------------------------------------
+
+
+def _local_start(day: dt.date):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class AccessEventFilter(django_filters.FilterSet):
+    person = django_filters.CharFilter(label=_("Persoon (gebruikersnaam)"), field_name="actor_username")
+    department = django_filters.CharFilter(label=_("Afdeling"), field_name="actor_department")
+    action = django_filters.MultipleChoiceFilter(
+        label=_("Actie"), choices=AccessEvent.Action.choices, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
+    outcome = django_filters.ChoiceFilter(label=_("Uitkomst"), choices=AccessEvent.Outcome.choices)
+    object_type = django_filters.CharFilter(label=_("Objecttype"), field_name="object_type")
+    object_id = django_filters.CharFilter(label=_("Object-id"), field_name="object_id")
+    address = django_filters.CharFilter(label=_("Adres"), method="filter_address")
+    since = django_filters.DateFilter(
+        label=_("Vanaf"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    request_id = django_filters.CharFilter(label=_("Request-id"), field_name="request_id")
+    without_purpose = django_filters.BooleanFilter(
+        label=_("Zonder doel"), method="filter_without_purpose", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = AccessEvent
+        fields = []
+
+    def filter_address(self, queryset, name, value):
+        condition, self.matched_addresses = address_condition(value)
+        return queryset.filter(condition)
+
+    def filter_since(self, queryset, name, value):
+        return queryset.filter(occurred_at__gte=_local_start(value))
+
+    def filter_until(self, queryset, name, value):
+        return queryset.filter(occurred_at__lt=_local_start(value + dt.timedelta(days=1)))
+
+    def filter_without_purpose(self, queryset, name, value):
+        return queryset.filter(purpose="") if value else queryset
+
+
+def event_filter(data):
+    """A bound AccessEventFilter over all events (newest first)."""
+    return AccessEventFilter(data if data is not None else {}, queryset=AccessEvent.objects.all())
+
+
+def filter_description(data, filterset_class=None) -> str:
+    """The filters as one line for the auditor's own access event."""
+    parts = []
+    for key in (filterset_class or AccessEventFilter).base_filters:
+        values = data.getlist(key) if hasattr(data, "getlist") else [data.get(key)]
+        values = [v for v in values if v not in (None, "")]
+        if values:
+            parts.append(f"{key}={','.join(str(v) for v in values)}")
+    return "; ".join(parts)
+
+
+# --- keyset pagination -------------------------------------------------------------------------------------------
+
+
+def encode_cursor(occurred_at, pk) -> str:
+    raw = f"{occurred_at.astimezone(dt.UTC).isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str):
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|", 1)
+        when = dt.datetime.fromisoformat(stamp)
+        if when.tzinfo is None:
+            return None
+        return when, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    next_cursor: str | None
+    is_first: bool
+
+
+def keyset_page(queryset, cursor: str | None, size: int, time_field="occurred_at") -> KeysetPage:
+    """Newest first by (time, id): `WHERE (t, id) < cursor ORDER BY t DESC, id DESC LIMIT size+1`, index-only."""
+    position = decode_cursor(cursor or "")
+    queryset = queryset.order_by(f"-{time_field}", "-id")
+    if position is not None:
+        when, pk = position
+        queryset = queryset.filter(Q(**{f"{time_field}__lt": when}) | Q(**{time_field: when, "id__lt": pk}))
+    rows = list(queryset[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = encode_cursor(getattr(last, time_field), last.pk)
+    return KeysetPage(rows=rows, next_cursor=next_cursor, is_first=position is None)
+
+
+# --- reports -----------------------------------------------------------------------------------------------------
+
+
+def person_report(*, username: str, since: dt.date, until: dt.date):
+    """What one person did in a period: counts per action and outcome, searches without purpose, denials."""
+    events = AccessEvent.objects.filter(
+        actor_username=username, occurred_at__gte=_local_start(since), occurred_at__lt=_local_start(until + dt.timedelta(days=1))
+    )
+    per_action = list(events.values("action", "outcome").annotate(n=Count("id")).order_by("action", "outcome"))
+    labels = dict(AccessEvent.Action.choices)
+    outcome_labels = dict(AccessEvent.Outcome.choices)
+    for row in per_action:
+        row["action_label"] = labels.get(row["action"], row["action"])
+        row["outcome_label"] = outcome_labels.get(row["outcome"], row["outcome"])
+    return {
+        "per_action": per_action,
+        "searches_without_purpose": events.filter(action=AccessEvent.Action.ADDRESS_SEARCH, purpose="").count(),
+        "denials": events.filter(outcome=AccessEvent.Outcome.DENIED).count(),
+        "departments": sorted({d for d in events.values_list("actor_department", flat=True).distinct()[:20] if d}),
+    }
+
+
+def grants_of_person(*, username: str):
+    """The person's authorisations (active and past), for the per-person report."""
+    from access.models import Authorisation
+
+    return Authorisation.objects.filter(user__username=username).select_related("requested_by", "approved_by")[:100]
+
+
+def unusual_behaviour(*, since: dt.date, until: dt.date):
+    """Search volume above a threshold per day, activity outside office hours, searches without purpose, repeated
+    denials. Thresholds: AUDIT_SEARCH_THRESHOLD_PER_DAY, AUDIT_DENIAL_THRESHOLD_PER_DAY, AUDIT_OFFICE_HOURS."""
+    start, end = _local_start(since), _local_start(until + dt.timedelta(days=1))
+    tz = timezone.get_current_timezone()
+    period = AccessEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end).exclude(actor_username="")
+    search_limit = getattr(settings, "AUDIT_SEARCH_THRESHOLD_PER_DAY", 50)
+    denial_limit = getattr(settings, "AUDIT_DENIAL_THRESHOLD_PER_DAY", 5)
+    open_hour, close_hour = getattr(settings, "AUDIT_OFFICE_HOURS", (7, 19))
+
+    searches = (
+        period.filter(action=AccessEvent.Action.ADDRESS_SEARCH)
+        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        .values("actor_username", "day")
+        .annotate(n=Count("id"))
+        .filter(n__gt=search_limit)
+        .order_by("-n")[:200]
+    )
+    denials = (
+        period.filter(outcome=AccessEvent.Outcome.DENIED)
+        .annotate(day=TruncDate("occurred_at", tzinfo=tz))
+        .values("actor_username", "day")
+        .annotate(n=Count("id"))
+        .filter(n__gte=denial_limit)
+        .order_by("-n")[:200]
+    )
+    off_hours = (
+        period.annotate(
+            hour=ExtractHour("occurred_at", tzinfo=tz), weekday=ExtractIsoWeekDay("occurred_at", tzinfo=tz)
+        )
+        .filter(Q(hour__lt=open_hour) | Q(hour__gte=close_hour) | Q(weekday__gte=6))
+        .exclude(action__in=[AccessEvent.Action.LOGIN_FAILED, AccessEvent.Action.LOCKOUT])
+        .values("actor_username")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:200]
+    )
+    without_purpose = (
+        period.filter(action=AccessEvent.Action.ADDRESS_SEARCH, purpose="")
+        .values("actor_username")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:200]
+    )
+    return {
+        "searches": list(searches),
+        "denials": list(denials),
+        "off_hours": list(off_hours),
+        "without_purpose": list(without_purpose),
+        "search_limit": search_limit,
+        "denial_limit": denial_limit,
+        "office_hours": (open_hour, close_hour),
+    }
+
+
+# --- change history (auditlog) -------------------------------------------------------------------------------------
+
+
+class ChangeFilter(django_filters.FilterSet):
+    model = django_filters.ChoiceFilter(label=_("Soort object"), method="filter_model", choices=[])
+    object_pk = django_filters.CharFilter(label=_("Object-id"), field_name="object_pk")
+    person = django_filters.CharFilter(label=_("Gewijzigd door (gebruikersnaam)"), field_name="actor__username")
+    since = django_filters.DateFilter(
+        label=_("Vanaf"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = LogEntry
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["model"].extra["choices"] = change_model_choices()
+
+    def filter_model(self, queryset, name, value):
+        app_label, _sep, model = value.partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
+
+    def filter_since(self, queryset, name, value):
+        return queryset.filter(timestamp__gte=_local_start(value))
+
+    def filter_until(self, queryset, name, value):
+        return queryset.filter(timestamp__lt=_local_start(value + dt.timedelta(days=1)))
+
+
+def change_model_choices():
+    from auditlog.registry import auditlog
+
+    return sorted(
+        ((f"{m._meta.app_label}.{m._meta.model_name}", str(m._meta.verbose_name).capitalize())
+         for m in auditlog.get_models()),
+        key=lambda item: item[1],
+    )
+
+
+def change_filter(data):
+    return ChangeFilter(data if data is not None else {}, queryset=LogEntry.objects.select_related("actor", "content_type"))
+
+
+def filter_description_changes(data) -> str:
+    return filter_description(data, ChangeFilter)

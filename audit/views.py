@@ -1,0 +1,280 @@
+"""Auditor pages. Auditor role only (audit.review_audit); every page view and export is itself an access event,
+recorded before anything is shown (if recording fails, the page fails)."""
+import csv
+import datetime as dt
+import io
+
+from django import forms
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from access.decorators import require_perm
+
+from . import selectors
+from .models import AccessEvent, ChainCheckpoint, ChainHead
+from .services import access_event_record, clean_text
+
+PERM = "audit.review_audit"
+
+
+def _page_size():
+    return getattr(settings, "AUDIT_PAGE_SIZE", 50)
+
+
+def _record_view(request, page: str, *, query: str = "", result_count=None, object_id: str = "", object_label=""):
+    access_event_record(
+        action=AccessEvent.Action.AUDIT_VIEW,
+        request=request,
+        object_type=f"audit.{page}",
+        object_id=object_id,
+        object_label=object_label,
+        query=query,
+        result_count=result_count,
+    )
+
+
+class PeriodForm(forms.Form):
+    since = forms.DateField(label=gettext_lazy("Vanaf"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=gettext_lazy("Tot en met"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def period(self, default_days=30):
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        until = data.get("until") or today
+        since = data.get("since") or until - dt.timedelta(days=default_days)
+        return since, until
+
+
+class PersonForm(PeriodForm):
+    person = forms.CharField(label=gettext_lazy("Gebruikersnaam"), max_length=150)
+
+    field_order = ["person", "since", "until"]
+
+
+class AddressForm(forms.Form):
+    address = forms.CharField(
+        label=gettext_lazy("Adres"),
+        max_length=200,
+        help_text=gettext_lazy("Bijvoorbeeld 5038 AB 12a of Stationsstraat 12A Tilburg"),
+    )
+
+
+@require_perm(PERM)
+@require_GET
+@never_cache
+def event_list(request):
+    """All access events, filtered; keyset-paginated (newest first)."""
+    event_filter = selectors.event_filter(request.GET)
+    rows, next_cursor, is_first = [], None, True
+    if event_filter.is_valid():
+        page = selectors.keyset_page(event_filter.qs, request.GET.get("cursor"), _page_size())
+        rows, next_cursor, is_first = page.rows, page.next_cursor, page.is_first
+    description = selectors.filter_description(request.GET)
+    _record_view(request, "events", query=description, result_count=len(rows))
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return render(
+        request,
+        "audit/event_list.html",
+        {
+            "filter": event_filter,
+            "rows": rows,
+            "next_cursor": next_cursor,
+            "is_first": is_first,
+            "params": params.urlencode(),
+            "matched_addresses": getattr(event_filter, "matched_addresses", None),
+        },
+    )
+
+
+@require_perm(PERM)
+@require_GET
+@never_cache
+def address_lookup(request):
+    """"Wie heeft dit adres bekeken": every event whose object is the address or whose query is its normalised form."""
+    form = AddressForm(request.GET or None)
+    rows, addresses, next_cursor, is_first = [], [], None, True
+    text = ""
+    if form.is_valid():
+        text = form.cleaned_data["address"]
+        condition, addresses = selectors.address_condition(text)
+        page = selectors.keyset_page(AccessEvent.objects.filter(condition), request.GET.get("cursor"), _page_size())
+        rows, next_cursor, is_first = page.rows, page.next_cursor, page.is_first
+    _record_view(
+        request, "address", query=text, result_count=len(rows),
+        object_id=str(addresses[0].pk) if len(addresses) == 1 else "",
+        object_label=addresses[0].label if len(addresses) == 1 else "",
+    )
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return render(
+        request,
+        "audit/address.html",
+        {"form": form, "rows": rows, "addresses": addresses, "next_cursor": next_cursor, "is_first": is_first,
+         "params": params.urlencode(), "searched": bool(text)},
+    )
+
+
+@require_perm(PERM)
+@require_GET
+@never_cache
+def person_report(request):
+    form = PersonForm(request.GET or None)
+    report = None
+    username = ""
+    since, until = form.period()
+    grants = []
+    if form.is_valid():
+        username = form.cleaned_data["person"].strip()
+        report = selectors.person_report(username=username, since=since, until=until)
+        grants = list(selectors.grants_of_person(username=username))
+    _record_view(
+        request, "person", query=f"person={username}; {since}..{until}" if username else "",
+        result_count=sum(row["n"] for row in report["per_action"]) if report else None,
+    )
+    return render(
+        request,
+        "audit/person.html",
+        {"form": form, "report": report, "username": username, "since": since, "until": until, "grants": grants},
+    )
+
+
+@require_perm(PERM)
+@require_GET
+@never_cache
+def unusual(request):
+    form = PeriodForm(request.GET or None)
+    since, until = form.period()
+    result = selectors.unusual_behaviour(since=since, until=until)
+    found = sum(len(result[key]) for key in ("searches", "denials", "off_hours", "without_purpose"))
+    _record_view(request, "unusual", query=f"{since}..{until}", result_count=found)
+    return render(request, "audit/unusual.html", {"form": form, "since": since, "until": until, **result})
+
+
+@require_perm(PERM)
+@require_GET
+@never_cache
+def change_list(request):
+    """Change history (auditlog): who changed this authorisation, department, user, signal, ..."""
+    change_filter = selectors.change_filter(request.GET)
+    rows, next_cursor, is_first = [], None, True
+    if change_filter.is_valid():
+        page = selectors.keyset_page(change_filter.qs, request.GET.get("cursor"), _page_size(), time_field="timestamp")
+        rows, next_cursor, is_first = page.rows, page.next_cursor, page.is_first
+    _record_view(request, "changes", query=selectors.filter_description_changes(request.GET), result_count=len(rows))
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return render(
+        request,
+        "audit/change_list.html",
+        {"filter": change_filter, "rows": rows, "next_cursor": next_cursor, "is_first": is_first,
+         "params": params.urlencode()},
+    )
+
+
+@require_perm(PERM)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def integrity(request):
+    """The state of both chains; POST runs the full verification (as manage.py verify_audit does)."""
+    from .chain import verify_all
+
+    problems = None
+    if request.method == "POST":
+        problems = verify_all()
+    _record_view(
+        request, "integrity", query="verify" if problems is not None else "",
+        result_count=len(problems) if problems is not None else None,
+    )
+    return render(
+        request,
+        "audit/integrity.html",
+        {
+            "heads": ChainHead.objects.order_by("chain"),
+            "checkpoints": ChainCheckpoint.objects.order_by("-created_at")[:10],
+            "problems": problems,
+        },
+    )
+
+
+# --- CSV export ----------------------------------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet will not run as a formula: cells starting with = + - @ tab CR get a leading quote."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+EXPORT_COLUMNS = [
+    ("occurred_at", gettext_lazy("tijdstip (UTC)")),
+    ("actor_username", gettext_lazy("gebruiker")),
+    ("actor_department", gettext_lazy("afdeling")),
+    ("role", gettext_lazy("rol")),
+    ("authorisation_id", gettext_lazy("autorisatie")),
+    ("action", gettext_lazy("actie")),
+    ("outcome", gettext_lazy("uitkomst")),
+    ("object_type", gettext_lazy("objecttype")),
+    ("object_id", gettext_lazy("object-id")),
+    ("object_label", gettext_lazy("object")),
+    ("query", gettext_lazy("zoekvraag")),
+    ("purpose", gettext_lazy("doel")),
+    ("result_count", gettext_lazy("aantal resultaten")),
+    ("ip_address", gettext_lazy("IP-adres")),
+    ("user_agent", gettext_lazy("browser")),
+    ("request_id", gettext_lazy("request-id")),
+    ("seq", gettext_lazy("volgnummer")),
+]
+
+
+@require_perm(PERM)
+@require_GET
+@never_cache
+def export_csv(request):
+    event_filter = selectors.event_filter(request.GET)
+    if not event_filter.is_valid():
+        return HttpResponse(_("Ongeldig filter."), status=400, content_type="text/plain; charset=utf-8")
+    limit = getattr(settings, "AUDIT_EXPORT_MAX_ROWS", 100_000)
+    fields = [name for name, _label in EXPORT_COLUMNS]
+    rows = list(event_filter.qs.order_by("-occurred_at", "-id").values_list(*fields)[: limit + 1])
+    truncated = len(rows) > limit
+    rows = rows[:limit]
+    access_event_record(
+        action=AccessEvent.Action.AUDIT_EXPORT,
+        request=request,
+        object_type="audit.events",
+        query=selectors.filter_description(request.GET),
+        result_count=len(rows),
+    )
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # Excel reads UTF-8 with a BOM
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow([str(label) for _name, label in EXPORT_COLUMNS])
+    for row in rows:
+        cells = []
+        for name, value in zip(fields, row, strict=True):
+            if name == "occurred_at" and value is not None:
+                value = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+            cells.append(csv_safe(clean_text(value, 1000)))
+        writer.writerow(cells)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audittrail-{stamp}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    if truncated:
+        response["X-Export-Truncated"] = str(limit)
+    return response
