@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import token_views, views
 
 app_name = "access"
 urlpatterns = [
     path("mijn-autorisaties/", views.my_authorisations, name="my_authorisations"),
+    path("mijn-api-token/", token_views.api_token, name="api_token"),
     path("beheer/", views.admin_index, name="admin_index"),
     path("beheer/gebruikers/", views.user_list, name="user_list"),
     path("beheer/gebruikers/<str:username>/", views.user_detail, name="user_detail"),

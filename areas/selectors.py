@@ -74,6 +74,14 @@ def _sorted(rows):
     return sorted(rows, key=lambda a: (a.city, a.street, a.number, a.letter, a.addition, a.pk))
 
 
+def is_partial_query(q: str) -> bool:
+    """True for the beginning of an address (a postcode without number, a street name being typed)."""
+    readings = parse_address_query(q)
+    return bool(readings) and (
+        readings[0].kind in ("postcode_prefix", "street_prefix") or readings[0].number is None
+    )
+
+
 def address_search(*, q: str, limit: int = 10) -> AddressSearchResult:
     """Find the one address a user means, or the candidates to choose from, or say plainly that there is none."""
     limit = _clamp(limit)

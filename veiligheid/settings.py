@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    "veiligheid.api.ApiVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,20 +202,38 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# REST API (NL API Design Rules): see veiligheid/api.py and access/api.py.
 REST_FRAMEWORK = {
+    # Token first, so that an unauthenticated request gets 401 with WWW-Authenticate (session auth gives 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "access.api.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Deny by default: a view must declare `required_permissions`, decided by access.permissions only.
+    "DEFAULT_PERMISSION_CLASSES": ["access.api.PlatformPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "veiligheid.api.Pagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "veiligheid.api.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+API_TOKEN_MAX_AGE_DAYS = env_int("API_TOKEN_MAX_AGE_DAYS", 90)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Veiligheidsplatform API",
+    "DESCRIPTION": "Adressen zoeken, signalen van de eigen afdeling beheren, hit/no-hit en uitdraai. "
+    "Authenticatie: sessie of `Authorization: Token <token>` (manage.py api_token).",
     "VERSION": "1.0.0",
+    "CONTACT": {"name": "Team Veiligheidsplatform", "email": DEFAULT_FROM_EMAIL},
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "veiligheid.api.add_version_header",
+    ],
 }
 
 # Celery: without a broker, tasks run eagerly in-process (embedded default).
