@@ -10,6 +10,18 @@ class AccessConfig(AppConfig):
 
     def ready(self):
         from . import audit_registry  # noqa: F401
+        from .tools import Tool, register_tool
+
+        register_tool(
+            Tool(
+                key="authorisations",
+                label=_("Autorisatiebeheer"),
+                description=_("Autorisaties toekennen, goedkeuren, verlengen en intrekken; wie mag wat zien."),
+                url_name="access:admin_index",
+                perm="access.administer_authorisations",
+                order=90,
+            )
+        )
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

@@ -69,3 +69,20 @@ def test_demo_users_log_in_on_a_demo_installation(settings):
         response = client.post("/inloggen/", {"username": username, "password": DEMO_PASSWORD})
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
+
+
+def test_interface_is_dutch_even_for_an_english_browser_until_the_user_switches():
+    client = Client()
+    body = client.get("/inloggen/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="nl"' in body
+    client.post("/taal/", {"language": "en", "next": "/inloggen/"})
+    body = client.get("/inloggen/").content.decode()
+    assert 'lang="en"' in body
+
+
+def test_administrators_see_the_administration_tool():
+    from tests.factories import admins
+
+    first, _ = admins()
+    body = login(Client(), first).get("/").content.decode()
+    assert "/beheer/" in body

@@ -79,7 +79,7 @@ MIDDLEWARE = [
     "audit.middleware.RequestContextMiddleware",
     "veiligheid.api.ApiVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "veiligheid.locale.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "audit.middleware.AuditlogActorMiddleware",  # auditlog actor + unforgeable IP
     "audit.middleware.DenialLogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -281,4 +281,22 @@ CELERY_BEAT_SCHEDULE["signals-expire"] = {
 CELERY_BEAT_SCHEDULE["signals-erase-details"] = {
     "task": "signals.tasks.signal_erase_expired_details",
     "schedule": crontab(hour=0, minute=30),
+}
+
+# --- audit (issue 3) -------------------------------------------------------------------------------------------
+# Retention of access events and change records (NEN 7513: at least 5 years); applied daily by Celery beat.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 5 * 366)
+# Key of the HMAC hash chains (default: derived from SECRET_KEY). Must stay the same for the life of the log.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+# LogEntry.cid = the request id of the request (or task) that made the change.
+AUDITLOG_CID_GETTER = "audit.context.current_request_id"
+# Unusual behaviour on the auditor pages.
+AUDIT_SEARCH_THRESHOLD_PER_DAY = env_int("AUDIT_SEARCH_THRESHOLD_PER_DAY", 50)
+AUDIT_DENIAL_THRESHOLD_PER_DAY = env_int("AUDIT_DENIAL_THRESHOLD_PER_DAY", 5)
+AUDIT_OFFICE_HOURS = (env_int("AUDIT_OFFICE_HOURS_START", 7), env_int("AUDIT_OFFICE_HOURS_END", 19))  # local time
+AUDIT_PAGE_SIZE = env_int("AUDIT_PAGE_SIZE", 50)
+AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 100_000)
+CELERY_BEAT_SCHEDULE["audit-retention"] = {
+    "task": "audit.tasks.apply_retention",
+    "schedule": crontab(hour=2, minute=15),
 }
