@@ -84,3 +84,16 @@ class RenewForm(forms.Form):
 class UserFilterForm(forms.Form):
     q = forms.CharField(label=_("Zoek op naam of gebruikersnaam"), required=False)
     department = forms.ModelChoiceField(label=_("Afdeling"), queryset=Department.objects.all(), required=False)
+
+
+class UserForm(forms.ModelForm):
+    password = forms.CharField(
+        label=_("Wachtwoord"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Alleen invullen om een (nieuw) wachtwoord in te stellen; minimaal 12 tekens."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "department", "job_title", "phone", "is_active"]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .decorators import login_only, public, require_perm
-from .forms import DecisionForm, GrantForm, RenewForm, RevokeForm, UserFilterForm
+from .forms import DecisionForm, GrantForm, RenewForm, RevokeForm, UserFilterForm, UserForm
 from .models import Authorisation, User
 from .roles import ROLES
 
@@ -214,3 +214,22 @@ def grant_renew(request, pk):
 @require_perm(ADMIN_PERM)
 def expiring(request):
     return render(request, "access/expiring.html", {"grants": selectors.authorisation_expiring(days=30)})
+
+
+@require_perm(ADMIN_PERM)
+@require_http_methods(["GET", "POST"])
+def user_edit(request, username=None):
+    person = get_object_or_404(User, username=username) if username else None
+    form = UserForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        data = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        try:
+            saved = services.user_save(
+                saved_by=request.user, user=person, data=data, password=form.cleaned_data["password"]
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Gebruiker opgeslagen."))
+            return redirect("access:user_detail", username=saved.username)
+    return render(request, "access/user_form.html", {"form": form, "person": person})

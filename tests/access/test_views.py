@@ -154,3 +154,46 @@ def test_expired_grant_is_refused_on_the_next_request_even_before_the_daily_job(
         assert client.get(f"/dashboards/{dashboard.slug}/").status_code == 403
         g.refresh_from_db()
         assert g.status == Authorisation.Status.EXPIRED
+
+
+def test_administrator_creates_and_deactivates_a_user():
+    first, second = admins()
+    client = login(Client(), first)
+    response = client.post(
+        "/beheer/gebruiker-toevoegen/",
+        {"username": "nina", "first_name": "Nina", "last_name": "Nieuw", "email": "nina@gemeente.example",
+         "job_title": "Analist", "phone": "", "is_active": "on", "password": "kort"},
+    )
+    assert response.status_code == 200 and "wachtwoord" in response.content.decode().lower()
+    from access.models import User
+
+    assert not User.objects.filter(username="nina").exists()
+    response = client.post(
+        "/beheer/gebruiker-toevoegen/",
+        {"username": "nina", "first_name": "Nina", "last_name": "Nieuw", "email": "nina@gemeente.example",
+         "job_title": "Analist", "phone": "", "is_active": "on", "password": "Een-lang-wachtwoord-77"},
+    )
+    assert response.status_code == 302
+    nina = User.objects.get(username="nina")
+    nina_client = login(Client(), nina, password="Een-lang-wachtwoord-77")
+    assert nina_client.get("/").status_code == 200
+    client.post(
+        "/beheer/gebruikers/nina/wijzigen/",
+        {"username": "nina", "first_name": "Nina", "last_name": "Nieuw", "email": "nina@gemeente.example",
+         "job_title": "Analist", "phone": ""},
+    )
+    nina.refresh_from_db()
+    assert not nina.is_active
+    assert nina_client.get("/").status_code == 302  # logged out at the next request
+
+
+def test_administrator_cannot_edit_their_own_account():
+    first, _ = admins()
+    client = login(Client(), first)
+    response = client.post(
+        f"/beheer/gebruikers/{first.username}/wijzigen/",
+        {"username": first.username, "first_name": "X", "last_name": "", "email": "", "job_title": "", "phone": ""},
+    )
+    assert response.status_code == 200 and "eigen account" in response.content.decode()
+    first.refresh_from_db()
+    assert first.is_active
