@@ -499,6 +499,10 @@ def _resolve(text: str):
     if found.kind == "exact" and len(found.addresses) == 1:
         return "ok", found.addresses[0], ""
     if found.kind == "candidates":
+        # In a list, "1311 AB 12" means number 12 itself when 12 also exists with a huisletter or toevoeging.
+        plain = [a for a in found.addresses if not a.letter and not a.addition]
+        if len(plain) == 1 and len({(a.postcode, a.number) for a in found.addresses}) == 1:
+            return "ok", plain[0], ""
         return "ambiguous", None, _("Meerdere adressen mogelijk; geef postcode en huisnummer op.")
     if found.kind == "invalid":
         return "invalid", None, found.message or _("Dit is geen herkenbaar adres.")
