@@ -14,10 +14,11 @@ from . import chain
 from .models import AccessEvent, ChainCheckpoint, ChangeSeal
 
 
-def _privileged():
+def _privileged(on: bool):
+    """Open (or close again) the trigger's DELETE path for the rest of this transaction only."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL vp.audit_retention = 'on'")
+            cursor.execute("SELECT set_config('vp.audit_retention', %s, true)", ["on" if on else "off"])
 
 
 def _checkpoint(name, first_seq, anchor_hash, removed, cutoff):
@@ -69,9 +70,12 @@ def retention_apply(*, now=None, days: int | None = None) -> dict:
         chain.lock_chains()
         access_head = chain._head(chain.ACCESS)
         change_head = chain._head(chain.CHANGE)
-        _privileged()
-        removed_access = _trim_access(cutoff, access_head.seq, access_head.last_hash)
-        removed_change = _trim_changes(cutoff, change_head.seq, change_head.last_hash)
+        _privileged(True)
+        try:
+            removed_access = _trim_access(cutoff, access_head.seq, access_head.last_hash)
+            removed_change = _trim_changes(cutoff, change_head.seq, change_head.last_hash)
+        finally:
+            _privileged(False)  # never leak into an outer transaction
         access_event_record(
             action=AccessEvent.Action.RETENTION,
             actor=None,
