@@ -69,6 +69,9 @@ class PlatformPermission(BasePermission):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return False  # DRF answers 401 (NotAuthenticated) for unauthenticated requests
+        if request.method.lower() not in view.http_method_names or getattr(view, request.method.lower(), None) is None:
+            # No handler for this method: 405 for people who may use the endpoint otherwise, 403 for the rest.
+            return self._may_use_any(user, view)
         declared, entry = _entry_for(view, request)
         if not declared:
             return False
@@ -79,6 +82,17 @@ class PlatformPermission(BasePermission):
         request._request.required_permission = perm
         request.required_permission_scope = scope
         return has_perm_anywhere(user, perm, scope)
+
+
+    @staticmethod
+    def _may_use_any(user, view) -> bool:
+        for entry in (getattr(view, "required_permissions", None) or {}).values():
+            if entry is LOGIN_ONLY:
+                return True
+            perm, scope = _split_entry(entry)
+            if has_perm_anywhere(user, perm, scope):
+                return True
+        return False
 
 
 def required_permission_for(view, request):

@@ -133,7 +133,10 @@ def test_no_trailing_slash_and_unknown_urls_are_problem_json(searcher):
     client.force_login(searcher)
     _problem(client.get(URL + "/", {"q": "5038AB 12"}), 404)
     _problem(client.get("/api/v1/bestaat-niet"), 404)
-    _problem(client.post(URL, data="{}", content_type="application/json"), 403)  # no "create" in the table
+    _problem(client.post(URL, data="{}", content_type="application/json"), 405)  # GET only
+    other = Client()
+    other.force_login(make_user("zonder"))
+    _problem(other.post(URL, data="{}", content_type="application/json"), 403)  # may not use it at all
 
 
 def test_token_auth_and_hashed_storage(addresses, searcher):
