@@ -41,14 +41,34 @@ def current_request_id() -> str:
     return (ctx or {}).get("request_id", "") or ""
 
 
+_actor = contextvars.ContextVar("audit_actor", default=None)
+
+
 def current_actor():
-    """The user auditlog attributes changes to right now (set by the middleware or task_actor), or None."""
-    from auditlog.context import auditlog_value
+    """The user changes are attributed to right now (set by the middleware or task_actor), or None."""
+    return _actor.get()
+
+
+@contextlib.contextmanager
+def acting_as(user, *, remote_addr=None):
+    """Attribute auditlog changes made inside to `user` (None: the system), and restore the outer actor after.
+
+    auditlog's own set_actor leaves its context variable behind and does not restore an outer one; this does.
+    """
+    from auditlog.context import auditlog_value, set_extra_data
 
     try:
-        return auditlog_value.get().get("actor")
+        previous = auditlog_value.get()
     except LookupError:
-        return None
+        previous = None
+    token = _actor.set(user)
+    try:
+        with set_extra_data(context_data={"actor": user, "remote_addr": remote_addr, "remote_port": None}):
+            yield
+    finally:
+        _actor.reset(token)
+        if previous is not None:
+            auditlog_value.set(previous)
 
 
 @contextlib.contextmanager
@@ -67,8 +87,6 @@ def task_actor(user_or_id=None, *, request_id: str | None = None, task_name: str
             with task_actor(None, request_id=request_id, task_name="signals.expire"):
                 signal_expire_due()
     """
-    from auditlog.context import auditlog_value, set_actor
-
     user = user_or_id
     if user is not None and not hasattr(user, "pk"):
         from django.contrib.auth import get_user_model
@@ -82,14 +100,7 @@ def task_actor(user_or_id=None, *, request_id: str | None = None, task_name: str
     }
     token = set_current(ctx)
     try:
-        previous = auditlog_value.get()
-    except LookupError:
-        previous = None
-    try:
-        with set_actor(user):
+        with acting_as(user):
             yield ctx
     finally:
-        # auditlog's set_actor does not restore an outer context (eager tasks run inside a request): do it here.
-        if previous is not None:
-            auditlog_value.set(previous)
         reset_current(token)

@@ -77,9 +77,9 @@ class AuditlogActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from auditlog.context import set_extra_data
+        from .context import acting_as
 
         user = getattr(request, "user", None)
         actor = user if user is not None and getattr(user, "is_authenticated", False) else None
-        with set_extra_data(context_data={"actor": actor, "remote_addr": client_ip(request), "remote_port": None}):
+        with acting_as(actor, remote_addr=client_ip(request)):
             return self.get_response(request)

@@ -155,8 +155,13 @@ def bulk_change_record(
     content_type = ContentType.objects.get_for_model(model)
     new_values = {str(name): ["", clean_text(value, 1000)] for name, value in (changes or {}).items()}
     additional = {"bulk": True, "reason": clean_text(reason, 1000), "count": len(object_ids)}
+    # QuerySet.delete() on a model registered with auditlog goes through the deletion collector, which sends
+    # post_delete per object: auditlog already wrote those entries, so only the summary event is added.
+    from auditlog.registry import auditlog
+
+    per_object = not (action == "delete" and auditlog.contains(model))
     with transaction.atomic():
-        for pk in object_ids:
+        for pk in object_ids if per_object else ():
             LogEntry.objects.create(
                 content_type=content_type,
                 object_pk=str(pk),
