@@ -60,17 +60,11 @@ class SearchLimitExceeded(Exception):
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-@contextlib.contextmanager
 def _actor(user):
-    """Make `user` the actor of auditlog entries written inside, unless a request context already names one."""
-    from auditlog.context import auditlog_value, set_actor
+    """Attribute the auditlog entries written inside to `user` (restores any outer actor afterwards)."""
+    from audit.context import acting_as
 
-    current = auditlog_value.get(None)
-    if current is not None and current.get("actor") is not None:
-        yield
-        return
-    with set_actor(user):
-        yield
+    return acting_as(user)
 
 
 @contextlib.contextmanager
