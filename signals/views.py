@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from access.decorators import login_only, require_perm
+from access.decorators import require_perm
 
 from . import selectors, services
 from .forms import (
@@ -367,9 +367,10 @@ def bulk_check_view(request):
 # ---------------------------------------------------------------------------------------------- notifications
 
 
-@login_only
+@require_perm(OFFICER_PERM, scope="access.Department")
 @require_http_methods(["GET", "POST"])
 def notifications(request):
+    """Notifications go to contact officers, so the page is theirs (a lapsed officer no longer sees them)."""
     if request.method == "POST":
         note_id = request.POST.get("notification")
         if note_id == "all":
