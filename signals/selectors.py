@@ -232,19 +232,21 @@ def hit_report(*, min_departments: int = 2, wijk=None, buurt=None, today=None) -
         .values("address_id")
         .annotate(n=Count("department_id", distinct=True))
         .filter(n__gte=min_departments)
+        .values("address_id")
     )
-    counts = {row["address_id"]: row["n"] for row in counted}
-    if not counts:
-        return []
+    # Subqueries, not id lists: the report may cover tens of thousands of addresses.
     names: dict[int, set[str]] = {}
     for address_id, name in (
-        active.filter(address_id__in=list(counts)).values_list("address_id", "department__name").distinct()
+        active.filter(address_id__in=counted).order_by().values_list("address_id", "department__name").distinct()
     ):
         names.setdefault(address_id, set()).add(name)
+    if not names:
+        return []
     from areas.models import Address
 
     rows = []
-    for address in Address.objects.filter(pk__in=list(counts)).select_related("buurt__wijk"):
+    for address in Address.objects.filter(pk__in=counted).select_related("buurt__wijk").iterator(chunk_size=2000):
+        departments = sorted(names.get(address.pk, ()))
         rows.append(
             HitReportRow(
                 address_id=address.pk,
@@ -253,8 +255,8 @@ def hit_report(*, min_departments: int = 2, wijk=None, buurt=None, today=None) -
                 buurt_code=address.buurt.code if address.buurt else "",
                 buurt_name=address.buurt.name if address.buurt else "",
                 wijk_name=address.buurt.wijk.name if address.buurt else "",
-                department_count=counts[address.pk],
-                departments=sorted(names.get(address.pk, ())),
+                department_count=len(departments),
+                departments=departments,
             )
         )
     rows.sort(key=lambda r: (-r.department_count, r.address_label))

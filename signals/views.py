@@ -278,10 +278,14 @@ def _hit_report(request, fmt):
 @require_perm(HIT_REPORT_PERM)
 def hit_report_view(request):
     form, filters, rows = _hit_report(request, "page")
+    page = Paginator(rows, 200).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
     return render(
         request,
         "signals/hit_report.html",
-        {"form": form, "filters": filters, "rows": rows, "query": request.GET.urlencode()},
+        {"form": form, "filters": filters, "rows": page.object_list, "total": len(rows), "page": page,
+         "query": params.urlencode()},
     )
 
 
@@ -291,7 +295,7 @@ def hit_report_print(request):
     return render(
         request,
         "signals/hit_report_print.html",
-        {"form": form, "filters": filters, "rows": rows, "printed_at": timezone.localtime()},
+        {"form": form, "filters": filters, "rows": rows, "total": len(rows), "printed_at": timezone.localtime()},
     )
 
 

@@ -312,3 +312,17 @@ def test_notifications_page_lists_own_and_marks_read(as_user, place, addresses, 
     client.post("/signalen/meldingen/", {"notification": mine.pk})
     mine.refresh_from_db()
     assert mine.read_at is not None
+
+
+def test_since_is_the_month_in_dutch(as_user, place, addresses):
+    from datetime import datetime
+
+    import time_machine
+
+    with time_machine.travel(timezone.make_aware(datetime(2026, 3, 10, 12, 0)), tick=False):
+        place("hh", "th", addresses["a14"])
+    with time_machine.travel(timezone.make_aware(datetime(2026, 5, 2, 12, 0)), tick=False):
+        place("hh", "th", addresses["a14"])  # a later signal of the same department: still "since March"
+        client = as_user("searcher")
+        html = search(client, "1311 AB 14").content.decode()
+    assert "maart 2026" in html and "mei 2026" not in html and "10 maart" not in html
