@@ -103,6 +103,14 @@ class AccessEventFilter(django_filters.FilterSet):
         model = AccessEvent
         fields = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from access.models import Department
+
+        # The department as recorded at the time of the event (its name); offer today's names as choices.
+        names = list(Department.objects.order_by("name").values_list("name", flat=True))
+        self.form.fields["department"].widget = forms.Select(choices=[("", "---------")] + [(n, n) for n in names])
+
     def filter_address(self, queryset, name, value):
         condition, self.matched_addresses = address_condition(value)
         return queryset.filter(condition)

@@ -10,3 +10,31 @@ def apply_retention():
     with task_actor(None, task_name="audit.apply_retention"):
         result = retention_apply()
     return {"access": result["access"], "change": result["change"], "cutoff": result["cutoff"].isoformat()}
+
+
+@shared_task(name="audit.tasks.verify_chains")
+def verify_chains():
+    """Daily (CELERY_BEAT_SCHEDULE): verify both hash chains and record the outcome as an access event.
+
+    A broken chain is a security incident (BIO 8.15): it is logged at ERROR level and recorded with outcome
+    "error" and the first bad record, so the auditors see it on their pages.
+    """
+    import logging
+
+    from .chain import verify_all
+    from .context import task_actor
+    from .models import AccessEvent
+    from .services import access_event_record
+
+    with task_actor(None, task_name="audit.verify_chains"):
+        problems = verify_all()
+        if problems:
+            logging.getLogger("audit.integrity").error("Audit trail NOT intact: %s", problems[0])
+        access_event_record(
+            action=AccessEvent.Action.AUDIT_VIEW,
+            outcome=AccessEvent.Outcome.ERROR if problems else AccessEvent.Outcome.ALLOWED,
+            object_type="audit.verify",
+            object_label=str(problems[0]) if problems else "intact",
+            result_count=len(problems),
+        )
+    return [str(problem) for problem in problems]

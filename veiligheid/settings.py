@@ -300,3 +300,7 @@ CELERY_BEAT_SCHEDULE["audit-retention"] = {
     "task": "audit.tasks.apply_retention",
     "schedule": crontab(hour=2, minute=15),
 }
+CELERY_BEAT_SCHEDULE["audit-verify"] = {
+    "task": "audit.tasks.verify_chains",
+    "schedule": crontab(hour=3, minute=30),
+}

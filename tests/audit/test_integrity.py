@@ -270,7 +270,29 @@ def test_forged_checkpoint_is_caught(settings):
     checkpoint = ChainCheckpoint.objects.get(chain="access")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_chaincheckpoint DISABLE TRIGGER USER")
         cursor.execute("UPDATE audit_chaincheckpoint SET first_seq = first_seq + 1 WHERE id = %s", [checkpoint.pk])
     problems = verify_all()
     assert problems and "ChainCheckpoint" in problems[0].record
+
+
+def test_daily_verification_records_its_outcome():
+    from django.db import connection
+
+    from audit.tasks import verify_chains
+
+    user = make_user("ana")
+    event = access_event_record(action=A.EXPORT, actor=user)
+    assert verify_chains.delay().get() == []
+    ok = AccessEvent.objects.filter(object_type="audit.verify").order_by("-seq").first()
+    assert ok.outcome == AccessEvent.Outcome.ALLOWED and ok.result_count == 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE audit_accessevent DISABLE TRIGGER USER")
+        cursor.execute("UPDATE audit_accessevent SET purpose = 'x' WHERE id = %s", [event.pk])
+    problems = verify_chains.delay().get()
+    assert problems and f"AccessEvent #{event.pk}" in problems[0]
+    broken = AccessEvent.objects.filter(object_type="audit.verify").order_by("-seq").first()
+    assert broken.outcome == AccessEvent.Outcome.ERROR and f"AccessEvent #{event.pk}" in broken.object_label
