@@ -87,6 +87,13 @@ class Address(models.Model):
     def __str__(self):
         return self.label
 
+    def save(self, *args, **kwargs):
+        from .normalize import address_search_key, street_search_key
+
+        self.search_key = address_search_key(self.postcode, self.number, self.letter, self.addition)
+        self.street_key = street_search_key(self.street, self.number, self.letter, self.addition)
+        super().save(*args, **kwargs)
+
     @property
     def house_number(self):
         text = f"{self.number}{self.letter}"
@@ -96,10 +103,3 @@ class Address(models.Model):
     def label(self):
         pc = f"{self.postcode[:4]} {self.postcode[4:]}" if self.postcode else ""
         return f"{self.street} {self.house_number}, {pc} {self.city}".replace(",  ", ", ").strip()
-
-    def save(self, *args, **kwargs):
-        from .normalize import address_search_key, street_search_key
-
-        self.search_key = address_search_key(self.postcode, self.number, self.letter, self.addition)
-        self.street_key = street_search_key(self.street, self.number, self.letter, self.addition)
-        super().save(*args, **kwargs)
