@@ -100,6 +100,12 @@ def lock_chains():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+    elif connection.vendor == "sqlite":
+        # Take SQLite's write lock before reading the head, so two writers queue instead of deadlocking on the
+        # shared-to-reserved upgrade (best effort: a transaction that already read elsewhere can still get BUSY;
+        # OPTIONS["transaction_mode"] = "IMMEDIATE" removes that).
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE audit_chainhead SET seq = seq WHERE 0")
 
 
 def _head(chain):

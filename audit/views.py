@@ -227,6 +227,7 @@ EXPORT_COLUMNS = [
     ("role", gettext_lazy("rol")),
     ("authorisation_id", gettext_lazy("autorisatie")),
     ("action", gettext_lazy("actie")),
+    ("action_label", gettext_lazy("actie (omschrijving)")),
     ("outcome", gettext_lazy("uitkomst")),
     ("object_type", gettext_lazy("objecttype")),
     ("object_id", gettext_lazy("object-id")),
@@ -250,7 +251,9 @@ def export_csv(request):
         return HttpResponse(_("Ongeldig filter."), status=400, content_type="text/plain; charset=utf-8")
     limit = getattr(settings, "AUDIT_EXPORT_MAX_ROWS", 100_000)
     fields = [name for name, _label in EXPORT_COLUMNS]
-    rows = list(event_filter.qs.order_by("-occurred_at", "-id").values_list(*fields)[: limit + 1])
+    db_fields = [name for name in fields if name != "action_label"]
+    action_labels = dict(AccessEvent.Action.choices)
+    rows = list(event_filter.qs.order_by("-occurred_at", "-id").values(*db_fields)[: limit + 1])
     truncated = len(rows) > limit
     rows = rows[:limit]
     access_event_record(
@@ -265,8 +268,10 @@ def export_csv(request):
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow([str(label) for _name, label in EXPORT_COLUMNS])
     for row in rows:
+        row["action_label"] = action_labels.get(row["action"], row["action"])
         cells = []
-        for name, value in zip(fields, row, strict=True):
+        for name in fields:
+            value = row[name]
             if name == "occurred_at" and value is not None:
                 value = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
             cells.append(csv_safe(clean_text(value, 1000)))

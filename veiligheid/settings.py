@@ -304,3 +304,7 @@ CELERY_BEAT_SCHEDULE["audit-verify"] = {
     "task": "audit.tasks.verify_chains",
     "schedule": crontab(hour=3, minute=30),
 }
+# SQLite (embedded default): every audited transaction appends to the audit hash chain, so take the write lock at
+# BEGIN; with the default deferred mode two requests that read first deadlock on the upgrade ("database is locked").
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
