@@ -9,7 +9,7 @@ class AuditConfig(AppConfig):
     def ready(self):
         from access.tools import Tool, register_tool
 
-        from . import receivers, tasks_context  # noqa: F401
+        from . import checks, receivers, tasks_context  # noqa: F401
 
         register_tool(
             Tool(

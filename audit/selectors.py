@@ -204,7 +204,9 @@ def person_report(*, username: str, since: dt.date, until: dt.date):
         "per_action": per_action,
         "searches_without_purpose": events.filter(action=AccessEvent.Action.ADDRESS_SEARCH, purpose="").count(),
         "denials": events.filter(outcome=AccessEvent.Outcome.DENIED).count(),
-        "departments": sorted({d for d in events.values_list("actor_department", flat=True).distinct()[:20] if d}),
+        "departments": sorted(
+            d for d in events.order_by().values_list("actor_department", flat=True).distinct()[:20] if d
+        ),
     }
 
 
