@@ -503,6 +503,47 @@ def _resolve(text: str):
     return "not_found", None, found.message or _("Adres niet gevonden.")
 
 
+def _resolve_postcode_rows(rows, chunk=250):
+    """Resolve "postcode + number [+ suffix]" lines with one query per `chunk` lines (not one per line).
+
+    Same rules as the address search: a given suffix must match huisletter + toevoeging; without a suffix the
+    plain number is meant when it exists. Other lines are left for `_resolve` (status stays "").
+    """
+    from django.db.models import Q
+
+    from areas.models import Address
+    from areas.normalize import compact_suffix, parse_address_query
+
+    wanted = []
+    for row in rows:
+        readings = parse_address_query(row.text)
+        if len(readings) == 1 and readings[0].kind == "postcode" and readings[0].number is not None:
+            wanted.append((row, readings[0]))
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start:start + chunk]
+        keys = {(reading.postcode, reading.number) for _row, reading in part}
+        condition = Q()
+        for postcode, number in keys:
+            condition |= Q(postcode=postcode, number=number)
+        found: dict[tuple, list] = {}
+        for address in Address.objects.filter(condition).select_related("buurt"):
+            found.setdefault((address.postcode, address.number), []).append(address)
+        for row, reading in part:
+            candidates = found.get((reading.postcode, reading.number), [])
+            if reading.suffix:
+                matches = [a for a in candidates if compact_suffix(a.letter, a.addition) == reading.suffix]
+            else:
+                matches = [a for a in candidates if not a.letter and not a.addition]
+            if len(matches) == 1:
+                row.status, row.address = "ok", matches[0]
+            elif not candidates or (reading.suffix and not matches):
+                row.status = "not_found"
+                row.message = _("Adres ‘%(q)s’ niet gevonden.") % {"q": reading.normalized}
+            else:
+                row.status = "ambiguous"
+                row.message = _("Meerdere adressen mogelijk; geef postcode, huisnummer en huisletter of toevoeging op.")
+
+
 def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
     """Check up to SIGNAL_BULK_MAX_ROWS addresses with one purpose: per address the departments with a hit.
 
@@ -524,9 +565,12 @@ def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
     for line, text in texts:
         if len(text) > 200:
             rows.append(BulkRow(line=line, text=text[:60] + "…", status="invalid", message=_("Regel is te lang.")))
-            continue
-        status, address, message = _resolve(text)
-        rows.append(BulkRow(line=line, text=text, status=status, message=message, address=address))
+        else:
+            rows.append(BulkRow(line=line, text=text, status=""))
+    _resolve_postcode_rows([row for row in rows if not row.status])
+    for row in rows:
+        if not row.status:
+            row.status, row.address, row.message = _resolve(row.text)
     with _audit_request_id():
         try:
             search_limit_check(user=user)

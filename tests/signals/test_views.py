@@ -326,3 +326,15 @@ def test_since_is_the_month_in_dutch(as_user, place, addresses):
         client = as_user("searcher")
         html = search(client, "1311 AB 14").content.decode()
     assert "maart 2026" in html and "mei 2026" not in html and "10 maart" not in html
+
+
+def test_bulk_postcode_lines_follow_the_search_rules(as_user, addresses):
+    client = as_user("searcher")
+    text = "1311 AB 12\n1311ab-12-a\n1311 AB 12 B\n1322 CD 5\n1322CD 5-2\n1322 CD 99\n"
+    html = upload(client, text).content.decode()
+    assert html.count("Stationsstraat 12, 1311 AB Almere") == 1
+    assert html.count("Stationsstraat 12A, 1311 AB Almere") == 1
+    assert "‘1311AB 12B’ niet gevonden" in html
+    assert "Meerdere adressen mogelijk" in html  # 1322 CD 5 exists only as 5-2
+    assert html.count("Kadeweg 5-2, 1322 CD Almere") == 1
+    assert "‘1322CD 99’ niet gevonden" in html
