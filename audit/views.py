@@ -152,7 +152,7 @@ def person_report(request):
 @never_cache
 def unusual(request):
     form = PeriodForm(request.GET or None)
-    since, until = form.period()
+    since, until = form.period(default_days=7)  # aggregates over the period: keep the default window small
     result = selectors.unusual_behaviour(since=since, until=until)
     found = sum(len(result[key]) for key in ("searches", "denials", "off_hours", "without_purpose"))
     _record_view(request, "unusual", query=f"{since}..{until}", result_count=found)
