@@ -128,6 +128,10 @@ def signal_filter(queryset, *, status: str = "", q: str = "", category=None):
 
 
 def _contact(row):
+    if not row["contact_officer__is_active"]:
+        # The officer has left: the department's general contact details stand in.
+        return (_("%(department)s (algemeen)") % {"department": row["department__name"]},
+                row["department__phone"] or "", row["department__email"] or "")
     name = " ".join(part for part in (row["contact_officer__first_name"], row["contact_officer__last_name"]) if part)
     return (
         name or row["contact_officer__username"],
@@ -147,6 +151,7 @@ HIT_FIELDS = (
     "contact_officer__last_name",
     "contact_officer__phone",
     "contact_officer__email",
+    "contact_officer__is_active",
     "valid_from",
     "contact_before_acting",
     "notify_on_search",

@@ -279,6 +279,42 @@ def _notify_searched(*, user, address, rows):
     _notify(User.objects.filter(pk__in=officer_ids), kind=Notification.Kind.SEARCHED, subject=subject, text=text)
 
 
+def _notify_bulk_searched(*, user, address_ids):
+    """Notify-on-search for a bulk check: one notification per contact officer, listing their addresses."""
+    from access.models import User
+
+    if not address_ids:
+        return
+    rows = (
+        Signal.objects.active()
+        .filter(address_id__in=address_ids, notify_on_search=True)
+        .values_list("contact_officer_id", "department_id", "address_id")
+        .distinct()
+    )
+    per_officer: dict[int, set[int]] = {}
+    own = {}
+    for officer_id, department_id, address_id in rows:
+        if department_id not in own:
+            own[department_id] = has_perm(user, OFFICER_PERM, Department(pk=department_id))
+        if not own[department_id]:
+            per_officer.setdefault(officer_id, set()).add(address_id)
+    if not per_officer:
+        return
+    from areas.models import Address
+
+    labels = {a.pk: a.label for a in Address.objects.filter(pk__in=set().union(*per_officer.values()))}
+    searcher = user.get_full_name() or user.username
+    searcher_department = str(user.department) if user.department_id else _("onbekende afdeling")
+    for officer in User.objects.filter(pk__in=per_officer, is_active=True):
+        listed = sorted(labels[pk] for pk in per_officer[officer.pk])
+        subject = _("Uw gesignaleerde adressen zijn gecontroleerd (%(n)s)") % {"n": len(listed)}
+        text = _(
+            "%(who)s (%(department)s) heeft in een bulkcontrole deze adressen gecontroleerd, waarop uw afdeling een "
+            "signaal heeft: %(addresses)s."
+        ) % {"who": searcher, "department": searcher_department, "addresses": "; ".join(listed)}
+        _notify([officer], kind=Notification.Kind.SEARCHED, subject=subject, text=text)
+
+
 # ---------------------------------------------------------------------------------------------- register
 
 
@@ -592,6 +628,7 @@ def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
                     purpose=purpose,
                     result_count=row.department_count if row.address else 0,
                 )
+            _notify_bulk_searched(user=user, address_ids={row.address.pk for row in rows if row.departments})
     return rows
 
 

@@ -18,7 +18,7 @@
       list.appendChild(option);
     });
     if (status) {
-      status.textContent = results.length ? results.length + " suggesties" : "";
+      status.textContent = results.length ? (status.getAttribute("data-template") || "%s").replace("%s", results.length) : "";
     }
   }
 

@@ -18,12 +18,13 @@ def test_seed_signal_categories_is_idempotent(db):
     assert list(Category.objects.filter(department__code="wijkteam").values_list("code", flat=True)) == ["overig"]
 
 
-def test_bench_refuses_non_postgres_and_the_platform_database(settings):
+def test_bench_refuses_non_postgres_and_the_platform_database(monkeypatch):
+    from signals.management.commands import bench_signals
+
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("bench_signals", "--database-url", "sqlite:////tmp/x.sqlite3", stdout=StringIO())
-    settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"],
-                                                           "ENGINE": "django.db.backends.postgresql",
-                                                           "NAME": "veiligheid", "HOST": "db", "PORT": 5432}}
+    monkeypatch.setattr(bench_signals, "platform_database", lambda: {
+        "ENGINE": "django.db.backends.postgresql", "NAME": "veiligheid", "HOST": "db", "PORT": 5432})
     with pytest.raises(CommandError, match="database van het platform"):
         call_command("bench_signals", "--database-url", "postgres://u@db:5432/veiligheid", stdout=StringIO())
 

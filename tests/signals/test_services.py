@@ -163,3 +163,24 @@ def test_hit_report_counts_departments_not_signals(place, addresses, area):
         addresses["a12"].pk]
     assert selectors.hit_report(min_departments=3) == []
     assert len(selectors.hit_report(min_departments=1)) == 3
+
+
+def test_bulk_check_notifies_departments_that_asked_once_per_officer(place, people, addresses):
+    place("hh", "th", addresses["a12"], notify_on_search=True)
+    place("hh", "th", addresses["a14"], notify_on_search=True)
+    place("sz", "sz", addresses["k3"])  # did not ask
+    rows = services.bulk_check(user=people["searcher"], content="1311AB 12\n1311AB 14\n1322CD 3\n", purpose="Actie")
+    assert [r.department_count for r in rows] == [1, 1, 1]
+    note = Notification.objects.get()
+    assert note.recipient == people["hh"]
+    assert "Stationsstraat 12, 1311 AB Almere; Stationsstraat 14, 1311 AB Almere" in note.text
+    assert "Kadeweg" not in note.text and "Actie" not in note.text.replace("bulkcontrole", "")
+
+
+def test_contact_of_a_departed_officer_falls_back_to_the_department(place, people, addresses):
+    place("hh", "th", addresses["a12"])
+    people["hh"].is_active = False
+    people["hh"].save()
+    hit = selectors.address_hits(address=addresses["a12"])[0]
+    assert (hit.contact_name, hit.contact_phone, hit.contact_email) == (
+        "Toezicht en Handhaving (algemeen)", "036 111", "th@gemeente.example")

@@ -49,6 +49,11 @@ def _address_row(i: int):
     return postcode, number, street
 
 
+def platform_database():
+    """The database the platform itself is configured with (the benchmark never writes there)."""
+    return settings.DATABASES["default"]
+
+
 def _percentile(values, pct):
     ordered = sorted(values)
     k = (len(ordered) - 1) * pct / 100
@@ -78,7 +83,7 @@ class Command(BaseCommand):
 
         url = opts["database_url"]
         target = dj_database_url.parse(url)
-        current = settings.DATABASES["default"]
+        current = platform_database()
         if target["ENGINE"] != "django.db.backends.postgresql":
             raise CommandError("De benchmark meet op PostgreSQL: geef een postgres://-URL.")
         if current["ENGINE"] == target["ENGINE"] and current.get("NAME") == target["NAME"] and \
