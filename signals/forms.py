@@ -124,8 +124,32 @@ class CloseForm(forms.Form):
 
 class RegisterFilterForm(forms.Form):
     STATUS_CHOICES = [("active", _("Actief")), ("closed", _("Beëindigd")), ("expired", _("Verlopen")), ("all", _("Alle"))]
+    SORT_CHOICES = [
+        ("-valid_from", _("Nieuwste eerst")),
+        ("valid_from", _("Oudste eerst")),
+        ("valid_until", _("Eerst aflopend")),
+        ("address", _("Adres")),
+    ]
+    SORT_FIELDS = {
+        "-valid_from": ("-valid_from", "-id"),
+        "valid_from": ("valid_from", "id"),
+        "valid_until": ("valid_until", "id"),
+        "address": ("address__street", "address__number", "address__letter", "address__addition", "id"),
+    }
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    category = forms.ModelChoiceField(label=_("Categorie"), queryset=Category.objects.none(), required=False,
+                                      empty_label=_("Alle categorieën"))
     q = forms.CharField(label=_("Zoek adres of zaaknummer"), required=False, max_length=120)
+    sort = forms.ChoiceField(label=_("Sorteer"), choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args, department, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this department's own catalogue: another department's category id is simply not a valid choice.
+        self.fields["category"].queryset = Category.objects.filter(department=department)
+
+    def ordering(self):
+        key = self.cleaned_data.get("sort") if self.is_bound and self.is_valid() else None
+        return self.SORT_FIELDS.get(key or "-valid_from")
 
 
 class HitReportForm(forms.Form):

@@ -38,6 +38,12 @@ def _apply_errors(form, error: ValidationError):
         form.add_error(None, error)
 
 
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 def _own_signal_or_404(request, public_id) -> Signal:
     try:
         return selectors.signal_get_for_user(user=request.user, signal_id=public_id)
@@ -126,19 +132,21 @@ def register(request):
 @require_perm(OFFICER_PERM, scope="access.Department")
 def register_department(request, department):
     department = _department_or_404(request, department)
-    form = RegisterFilterForm(request.GET or None)
-    status, q = "active", ""
+    form = RegisterFilterForm(request.GET or None, department=department)
+    status, q, category = "active", "", None
     if form.is_valid():
         status = form.cleaned_data.get("status") or "active"
         q = form.cleaned_data.get("q") or ""
+        category = form.cleaned_data.get("category")
     signals = selectors.signal_filter(
-        selectors.signal_list_for_user(user=request.user).filter(department=department), status=status, q=q
-    ).order_by("-valid_from", "-id")
+        selectors.signal_list_for_user(user=request.user).filter(department=department),
+        status=status, q=q, category=category,
+    ).order_by(*(form.ordering() or RegisterFilterForm.SORT_FIELDS["-valid_from"]))
     page = Paginator(signals, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "signals/register.html",
-        {"department": department, "page": page, "form": form, "today": timezone.localdate()},
+        {"department": department, "page": page, "form": form, "query": _query_without_page(request)},
     )
 
 
@@ -279,13 +287,11 @@ def _hit_report(request, fmt):
 def hit_report_view(request):
     form, filters, rows = _hit_report(request, "page")
     page = Paginator(rows, 200).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "signals/hit_report.html",
         {"form": form, "filters": filters, "rows": page.object_list, "total": len(rows), "page": page,
-         "query": params.urlencode()},
+         "query": _query_without_page(request)},
     )
 
 

@@ -338,3 +338,23 @@ def test_bulk_postcode_lines_follow_the_search_rules(as_user, addresses):
     assert "Meerdere adressen mogelijk" in html  # 1322 CD 5 exists only as 5-2
     assert html.count("Kadeweg 5-2, 1322 CD Almere") == 1
     assert "‘1322CD 99’ niet gevonden" in html
+
+
+def test_register_category_filter_and_sorting(as_user, place, depts, addresses):
+    from signals.models import Category
+
+    overlast = Category.objects.create(department=depts["th"], code="overlast", name="Overlast")
+    place("hh", "th", addresses["a12"], case_reference="WOON-1")
+    place("hh", "th", addresses["a14"], case_reference="OVERLAST-1", category=overlast,
+          valid_until=timezone.localdate() + timedelta(days=10))
+    client = as_user("hh")
+    html = client.get(f"/signalen/afdeling/toezicht-handhaving/?category={overlast.pk}").content.decode()
+    assert "OVERLAST-1" in html and "WOON-1" not in html
+    html = client.get("/signalen/afdeling/toezicht-handhaving/?sort=valid_until").content.decode()
+    assert html.index("OVERLAST-1") < html.index("WOON-1")
+    html = client.get("/signalen/afdeling/toezicht-handhaving/?sort=address").content.decode()
+    assert html.index("WOON-1") < html.index("OVERLAST-1")
+    # Another department's category id is not a valid choice: no filter, no name, no error naming it.
+    foreign = depts["cats"]["uitkeringsfraude"]
+    html = client.get(f"/signalen/afdeling/toezicht-handhaving/?category={foreign.pk}").content.decode()
+    assert "Uitkeringsfraude" not in html
