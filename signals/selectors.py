@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -229,41 +229,51 @@ def _area_filter(queryset, *, wijk=None, buurt=None, prefix="address__"):
 
 
 def hit_report(*, min_departments: int = 2, wijk=None, buurt=None, today=None) -> list[HitReportRow]:
-    """Addresses with active signals from at least N departments: address, number of departments, their names."""
+    """Addresses with active signals from at least N departments: address, number of departments, their names.
+
+    One pass over the active signals: grouped by address, with one conditional aggregate per department (there
+    are a handful), so names come out of the same query; then the addresses of the result in chunks.
+    """
+    from django.db.models import Case, F, IntegerField, Max, Value, When
+
     min_departments = max(1, int(min_departments or 1))
     active = _area_filter(Signal.objects.active(today=today), wijk=wijk, buurt=buurt)
-    counted = (
-        active.order_by()
-        .values("address_id")
-        .annotate(n=Count("department_id", distinct=True))
-        .filter(n__gte=min_departments)
-        .values("address_id")
-    )
-    # Subqueries, not id lists: the report may cover tens of thousands of addresses.
-    names: dict[int, set[str]] = {}
-    for address_id, name in (
-        active.filter(address_id__in=counted).order_by().values_list("address_id", "department__name").distinct()
-    ):
-        names.setdefault(address_id, set()).add(name)
+    departments = list(Department.objects.order_by("name").values_list("pk", "name"))
+    flags = {
+        f"d{pk}": Max(Case(When(department_id=pk, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        for pk, _name in departments
+    }
+    if not flags:
+        return []
+    names_list = list(flags)
+    total = F(names_list[0])
+    for name in names_list[1:]:
+        total = total + F(name)
+    # The number of departments is the sum of the per-department flags: no COUNT(DISTINCT), so PostgreSQL can
+    # hash-aggregate in one pass instead of sorting all active signals.
+    grouped = active.order_by().values("address_id").annotate(**flags).annotate(n=total).filter(n__gte=min_departments)
+    names = {row["address_id"]: [name for pk, name in departments if row[f"d{pk}"]] for row in grouped}
     if not names:
         return []
     from areas.models import Address
 
     rows = []
-    for address in Address.objects.filter(pk__in=counted).select_related("buurt__wijk").iterator(chunk_size=2000):
-        departments = sorted(names.get(address.pk, ()))
-        rows.append(
-            HitReportRow(
-                address_id=address.pk,
-                address_label=address.label,
-                postcode=address.postcode,
-                buurt_code=address.buurt.code if address.buurt else "",
-                buurt_name=address.buurt.name if address.buurt else "",
-                wijk_name=address.buurt.wijk.name if address.buurt else "",
-                department_count=len(departments),
-                departments=departments,
+    ids = list(names)
+    for start in range(0, len(ids), 2000):
+        for address in Address.objects.filter(pk__in=ids[start:start + 2000]).select_related("buurt__wijk"):
+            departments_here = names[address.pk]
+            rows.append(
+                HitReportRow(
+                    address_id=address.pk,
+                    address_label=address.label,
+                    postcode=address.postcode,
+                    buurt_code=address.buurt.code if address.buurt else "",
+                    buurt_name=address.buurt.name if address.buurt else "",
+                    wijk_name=address.buurt.wijk.name if address.buurt else "",
+                    department_count=len(departments_here),
+                    departments=departments_here,
+                )
             )
-        )
     rows.sort(key=lambda r: (-r.department_count, r.address_label))
     return rows
 
