@@ -238,9 +238,11 @@ def address_hit_search(*, user, address, purpose, request=None):
         except SearchLimitExceeded:
             _record_refusal(user=user, request=request, query=address.search_key, purpose=purpose, obj=address)
             raise
-        with transaction.atomic():
-            rows = selectors.address_hit_rows(address=address)
-            hits = selectors.hits_from_rows(rows)
+        rows = selectors.address_hit_rows(address=address)  # one indexed query
+        hits = selectors.hits_from_rows(rows)
+        notify = any(row["notify_on_search"] for row in rows)
+        # The audit record opens its own transaction; only with notifications does it share one with them.
+        with transaction.atomic() if notify else contextlib.nullcontext():
             access_event_record(
                 action=AccessEvent.Action.ADDRESS_SEARCH,
                 request=request,
@@ -250,7 +252,7 @@ def address_hit_search(*, user, address, purpose, request=None):
                 purpose=purpose,
                 result_count=len(hits),
             )
-            if any(row["notify_on_search"] for row in rows):
+            if notify:
                 _notify_searched(user=user, address=address, rows=rows)
     return hits
 
