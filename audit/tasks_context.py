@@ -41,6 +41,11 @@ def _header(task, name):
 def enter_task_context(task_id=None, task=None, **kwargs):
     if task is None or getattr(task.request, "is_eager", False):
         return  # eager: already inside the caller's context
+    # auditlog writes LogEntry.content_type from ContentType's per-process cache; a long-running worker must not
+    # hand out ids of rows that were since recreated (a flushed test database, a restored backup).
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
     manager = task_actor(
         _header(task, HEADER_ACTOR_ID), request_id=_header(task, HEADER_REQUEST_ID), task_name=task.name
     )
