@@ -187,8 +187,10 @@ def integrity(request):
     """The state of both chains; POST runs the full verification (as manage.py verify_audit does)."""
     from .chain import verify_all
 
+    heads = list(ChainHead.objects.order_by("chain"))
+    too_big = sum(head.seq for head in heads) > getattr(settings, "AUDIT_VERIFY_WEB_LIMIT", 2_000_000)
     problems = None
-    if request.method == "POST":
+    if request.method == "POST" and not too_big:
         problems = verify_all()
     _record_view(
         request, "integrity", query="verify" if problems is not None else "",
@@ -198,9 +200,13 @@ def integrity(request):
         request,
         "audit/integrity.html",
         {
-            "heads": ChainHead.objects.order_by("chain"),
+            "heads": heads,
             "checkpoints": ChainCheckpoint.objects.order_by("-created_at")[:10],
             "problems": problems,
+            "too_big": too_big,
+            "last_check": AccessEvent.objects.filter(action=AccessEvent.Action.AUDIT_VIEW, object_type="audit.verify")
+            .order_by("-occurred_at", "-id")
+            .first(),
         },
     )
 

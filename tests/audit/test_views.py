@@ -196,3 +196,14 @@ def test_audit_tool_is_on_the_home_page_for_auditors_only(auditor_client, people
     from tests.factories import login
 
     assert 'href="/audit/"' not in login(Client(), people[0]).get("/").content.decode()
+
+
+def test_integrity_page_shows_the_last_daily_check_and_guards_huge_logs(auditor_client, settings):
+    from audit.tasks import verify_chains
+
+    verify_chains.delay()
+    response = auditor_client.get("/audit/integriteit/")
+    assert response.context["last_check"].object_label == "intact"
+    settings.AUDIT_VERIFY_WEB_LIMIT = 1
+    response = auditor_client.post("/audit/integriteit/")
+    assert response.context["problems"] is None and response.context["too_big"]
