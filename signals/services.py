@@ -327,8 +327,11 @@ def _co_occurrence(*, signal):
     rows = list(
         Signal.objects.active()
         .filter(address_id=signal.address_id)
-        .values_list("department_id", "department__name", "contact_officer_id")
+        .values_list("pk", "department_id", "department__name", "contact_officer_id")
     )
+    if any(dept == signal.department_id and pk != signal.pk for pk, dept, _name, _officer in rows):
+        return []  # this department was already involved here: nothing new to tell
+    rows = [(dept, name, officer) for _pk, dept, name, officer in rows]
     departments = sorted({name for _dept, name, _officer in rows})
     if len({dept for dept, _name, _officer in rows}) < 2:
         return []

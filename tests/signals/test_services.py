@@ -184,3 +184,14 @@ def test_contact_of_a_departed_officer_falls_back_to_the_department(place, peopl
     hit = selectors.address_hits(address=addresses["a12"])[0]
     assert (hit.contact_name, hit.contact_phone, hit.contact_email) == (
         "Toezicht en Handhaving (algemeen)", "036 111", "th@gemeente.example")
+
+
+def test_co_occurrence_only_when_a_department_joins(place, people, addresses):
+    place("hh", "th", addresses["a12"])
+    place("sz", "sz", addresses["a12"])
+    assert Notification.objects.count() == 2
+    place("sz", "sz", addresses["a12"])  # Sociale Zaken was already there: no news
+    assert Notification.objects.count() == 2
+    place("oov", "oov", addresses["a12"])  # a third department joins: all three contact officers hear it
+    assert Notification.objects.count() == 5
+    assert Notification.objects.filter(recipient=people["oov"]).count() == 1

@@ -358,3 +358,12 @@ def test_register_category_filter_and_sorting(as_user, place, depts, addresses):
     foreign = depts["cats"]["uitkeringsfraude"]
     html = client.get(f"/signalen/afdeling/toezicht-handhaving/?category={foreign.pk}").content.decode()
     assert "Uitkeringsfraude" not in html
+
+
+def test_hit_report_caption_names_the_minimum(as_user, place, addresses):
+    place("hh", "th", addresses["a12"])
+    place("sz", "sz", addresses["a12"])
+    client = as_user("coord")
+    assert "1 adres met signalen van ten minste 2 afdelingen" in client.get("/signalen/uitdraai/").content.decode()
+    html = client.get("/signalen/uitdraai/?min_departments=3").content.decode()
+    assert "0 adressen met signalen van ten minste 3 afdelingen" in html
