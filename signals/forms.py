@@ -59,14 +59,16 @@ class AddressField(forms.CharField):
 
 class SignalForm(forms.Form):
     address = AddressField()
-    category = forms.ModelChoiceField(label=_("Categorie"), queryset=Category.objects.none())
+    category = forms.ModelChoiceField(label=_("Categorie"), queryset=Category.objects.none(),
+                                      empty_label=_("Kies een categorie"))
     details = forms.CharField(
         label=_("Toelichting"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Alleen zichtbaar voor signaalfunctionarissen van uw afdeling."),
     )
-    contact_officer = forms.ModelChoiceField(label=_("Contactpersoon"), queryset=None)
+    contact_officer = forms.ModelChoiceField(label=_("Contactpersoon"), queryset=None,
+                                             empty_label=_("Kies een contactpersoon"))
     case_reference = forms.CharField(label=_("Zaaknummer"), required=False, max_length=80)
     contact_before_acting = forms.BooleanField(
         label=_("Andere afdelingen moeten eerst contact opnemen voordat zij actie ondernemen"), required=False
