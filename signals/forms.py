@@ -164,6 +164,7 @@ class HitReportForm(forms.Form):
         from areas.models import Buurt, Wijk
 
         super().__init__(*args, **kwargs)
+        self.fields["min_departments"].initial = settings.SIGNAL_HIT_REPORT_MIN_DEPARTMENTS
         self.fields["wijk"].choices = [("", _("Alle wijken"))] + list(Wijk.objects.values_list("code", "name"))
         self.fields["buurt"].choices = [("", _("Alle buurten"))] + [
             (code, f"{name} ({wijk})") for code, name, wijk in Buurt.objects.values_list("code", "name", "wijk__name")
