@@ -7,3 +7,17 @@ def _fast_and_isolated(settings, tmp_path):
     # Real hashing is slow by design; tests only need a working hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_integration(request):
+    """Unit tests run tasks in-process even when CI sets a broker; only tests marked `integration` use the real
+    worker (a task sent to the worker could wait on a lock the test's own open transaction holds)."""
+    from veiligheid.celery import app
+
+    old = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    if request.node.get_closest_marker("integration") is None:
+        app.conf.task_always_eager = True
+        app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = old
