@@ -244,6 +244,8 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_UR
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Several installations (or CI runs) may share one Redis: each consumes only its own queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "veiligheid")
 CELERY_BEAT_SCHEDULE = {
     "expire-authorisations": {
         "task": "access.tasks.expire_authorisations",
