@@ -257,6 +257,29 @@ def address_hit_search(*, user, address, purpose, request=None):
     return hits
 
 
+def address_unresolved_search_record(*, user, query: str, purpose, request=None):
+    """A search for an address that does not exist (or cannot be read) is still a search: it is recorded, with
+    no object and no result count, and counts towards the anti-fishing limit."""
+    if not has_perm(user, SEARCH_PERM):
+        raise PermissionDenied
+    purpose = _clean_purpose(purpose)
+    query = (query or "").strip()[:120]
+    with _audit_request_id():
+        try:
+            search_limit_check(user=user)
+        except SearchLimitExceeded:
+            _record_refusal(user=user, request=request, query=query, purpose=purpose)
+            raise
+        access_event_record(
+            action=AccessEvent.Action.ADDRESS_SEARCH,
+            request=request,
+            actor=user,
+            object_type="areas.Address",
+            query=query,
+            purpose=purpose,
+        )
+
+
 def _notify_searched(*, user, address, rows):
     """Tell the contact officers of departments that asked for it that someone of another department searched."""
     from access.models import User

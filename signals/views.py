@@ -83,6 +83,14 @@ def search(request):
                     address = found.addresses[0]
                 else:
                     context["lookup"] = found
+                    if found.kind in ("none", "invalid"):
+                        try:
+                            services.address_unresolved_search_record(
+                                user=request.user, query=found.normalized or q, purpose=purpose, request=request
+                            )
+                        except services.SearchLimitExceeded as exc:
+                            context.pop("lookup")
+                            context["limit_message"] = exc.message
             if address is not None:
                 try:
                     hits = services.address_hit_search(

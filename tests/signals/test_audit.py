@@ -98,3 +98,21 @@ def test_changes_are_in_auditlog_with_actor_but_without_details(people, place, a
     for entry in entries:
         text = str(entry.changes) + entry.object_repr
         assert "GEHEIM" not in text
+
+
+def test_search_for_an_unknown_address_is_recorded_and_counts(settings, client, people, addresses):
+    settings.SIGNAL_SEARCH_LIMIT_PER_HOUR = 2
+    login(client, people["searcher"])
+    html = client.post("/signalen/zoeken/", {"q": "9999 ZZ 1", "purpose": "Zaak 5"}).content.decode()
+    assert "niet gevonden" in html
+    event = AccessEvent.objects.get(action=SEARCH)
+    assert (event.query, event.purpose, event.result_count, event.object_id) == ("9999ZZ 1", "Zaak 5", None, "")
+    client.post("/signalen/zoeken/", {"q": "1311 AB 14", "purpose": "Zaak 5"})
+    # Two searches used: a third unknown address is refused, and the refusal recorded.
+    response = client.post("/signalen/zoeken/", {"q": "9999 ZZ 2", "purpose": "Zaak 5"})
+    assert response.status_code == 429
+    assert AccessEvent.objects.filter(action=SEARCH, outcome=AccessEvent.Outcome.DENIED, query="9999ZZ 2").exists()
+    # Choosing between candidates is not a search yet.
+    settings.SIGNAL_SEARCH_LIMIT_PER_HOUR = 100
+    client.post("/signalen/zoeken/", {"q": "1311 AB 12", "purpose": "Zaak 5"})
+    assert AccessEvent.objects.filter(action=SEARCH).count() == 3
