@@ -195,3 +195,24 @@ def test_co_occurrence_only_when_a_department_joins(place, people, addresses):
     place("oov", "oov", addresses["a12"])  # a third department joins: all three contact officers hear it
     assert Notification.objects.count() == 5
     assert Notification.objects.filter(recipient=people["oov"]).count() == 1
+
+
+def test_search_query_count_is_flat_in_signals_and_departments(place, people, addresses):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    place("hh", "th", addresses["a12"])
+    # Warm-up: the user's permissions and department are cached on the user object for the request.
+    services.address_hit_search(user=people["searcher"], address=addresses["k3"], purpose="Zaak 1")
+    with CaptureQueriesContext(connection) as one:
+        services.address_hit_search(user=people["searcher"], address=addresses["a12"], purpose="Zaak 1")
+    for _i in range(4):
+        place("hh", "th", addresses["a14"])
+        place("sz", "sz", addresses["a14"])
+        place("oov", "oov", addresses["a14"])
+    with CaptureQueriesContext(connection) as many:
+        hits = services.address_hit_search(user=people["searcher"], address=addresses["a14"], purpose="Zaak 1")
+    assert len(hits) == 3
+    assert len(many.captured_queries) == len(one.captured_queries)
+    signal_queries = [q for q in many.captured_queries if "signals_signal" in q["sql"]]
+    assert len(signal_queries) == 1  # the hits: one query, department and contact officer joined in
