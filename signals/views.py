@@ -286,7 +286,8 @@ def signal_close_view(request, public_id):
 def _hit_report(request, fmt):
     form = HitReportForm(request.GET or None)
     filters = form.filters()
-    rows = selectors.hit_report(**filters)
+    # An invalid filter (unknown wijk, a minimum of 0) shows its error and nothing, never the unfiltered report.
+    rows = [] if form.is_bound and not form.is_valid() else selectors.hit_report(**filters)
     services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt=fmt, request=request)
     return form, filters, rows
 

@@ -367,3 +367,12 @@ def test_hit_report_caption_names_the_minimum(as_user, place, addresses):
     assert "1 adres met signalen van ten minste 2 afdelingen" in client.get("/signalen/uitdraai/").content.decode()
     html = client.get("/signalen/uitdraai/?min_departments=3").content.decode()
     assert "0 adressen met signalen van ten minste 3 afdelingen" in html
+
+
+def test_hit_report_with_an_invalid_filter_shows_nothing(as_user, place, addresses):
+    _report_data(place, addresses)
+    client = as_user("coord")
+    html = client.get("/signalen/uitdraai/?wijk=WK999999").content.decode()
+    assert "Stationsstraat 12," not in html and "Kadeweg 3" not in html
+    body = client.get("/signalen/uitdraai.csv?min_departments=0").content.decode("utf-8-sig")
+    assert body.count("\n") == 1  # the header only
