@@ -8,13 +8,6 @@ from .models import Authorisation, Department
 from .permissions import has_perm
 
 
-class PlatformAdminSite(admin.AdminSite):
-    site_header = "Veiligheidsplatform – technisch beheer"
-
-    def has_permission(self, request):
-        return request.user.is_active and has_perm(request.user, "access.administer_authorisations")
-
-
 class PlatformModelAdmin(admin.ModelAdmin):
     """Reference data for authorisation administrators; no superuser shortcut."""
 

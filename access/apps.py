@@ -26,4 +26,4 @@ class AccessConfig(AppConfig):
 
 class PlatformAdminConfig(admin_apps.AdminConfig):
     default = False
-    default_site = "access.admin.PlatformAdminSite"
+    default_site = "access.admin_site.PlatformAdminSite"

@@ -47,7 +47,7 @@ class AccessRuleMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = getattr(request, "resolver_match", None)
         if match is not None and match.app_name == "admin":
-            return None  # the admin site checks access.permissions itself (access.admin.PlatformAdminSite)
+            return None  # the admin site checks access.permissions itself (access.admin_site.PlatformAdminSite)
         rule = rule_for(view_func)
         if rule is None:
             if settings.DEBUG:

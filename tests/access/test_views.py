@@ -197,3 +197,13 @@ def test_administrator_cannot_edit_their_own_account():
     assert response.status_code == 200 and "eigen account" in response.content.decode()
     first.refresh_from_db()
     assert first.is_active
+
+
+def test_django_admin_holds_only_platform_reference_data():
+    first, _ = admins()
+    client = login(Client(), first)
+    index = client.get("/django-beheer/").content.decode()
+    assert "/django-beheer/access/department/" in index
+    for url in ("/django-beheer/auditlog/logentry/", "/django-beheer/authtoken/tokenproxy/", "/django-beheer/auth/group/",
+                "/django-beheer/axes/accessattempt/", "/django-beheer/signals/signal/"):
+        assert client.get(url).status_code == 404, url
