@@ -36,7 +36,7 @@ def _max_until(start: date) -> date:
 def role_needs_second_approval(role) -> bool:
     from django.conf import settings
 
-    return role.sensitive or getattr(settings, "AUTHORISATION_FOUR_EYES_FOR_ALL", True)
+    return role.sensitive or settings.AUTHORISATION_FOUR_EYES_FOR_ALL
 
 
 def _check_period(valid_from: date, valid_until: date):

@@ -48,6 +48,9 @@ if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY or SECRET_KEY.startswith("dem
 # Demo accounts (User.is_demo) can only log in on a demo installation.
 DEMO_ACCOUNTS_ENABLED = env_bool("DEMO_ACCOUNTS_ENABLED", DEBUG)
 
+# Sensitive roles always need a second administrator's approval; this municipality's policy extends that to all roles.
+AUTHORISATION_FOUR_EYES_FOR_ALL = env_bool("AUTHORISATION_FOUR_EYES_FOR_ALL", True)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

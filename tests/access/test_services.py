@@ -217,3 +217,14 @@ def test_every_role_names_existing_permissions():
             assert Permission.objects.filter(
                 content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name, codename=codename
             ).exists(), codename
+
+
+def test_non_sensitive_role_is_active_at_once_when_policy_allows(settings, dashboard):
+    settings.AUTHORISATION_FOUR_EYES_FOR_ALL = False
+    user = make_user("ana")
+    g = request(user, scope=dashboard)
+    assert g.status == Authorisation.Status.ACTIVE
+    user.refresh_from_db()
+    assert has_perm(user, VIEW, dashboard)
+    # A sensitive role still waits for the second administrator.
+    assert request(user, role=R.AUDITOR).status == Authorisation.Status.REQUESTED
