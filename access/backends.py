@@ -14,6 +14,17 @@ class PlatformModelBackend(ModelBackend):
             return False
         return super().user_can_authenticate(user)
 
+    def get_user(self, user_id):
+        # The department is shown on every page and written into every audit event: load it with the user.
+        user = self._default_user_manager().select_related("department").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    @staticmethod
+    def _default_user_manager():
+        from django.contrib.auth import get_user_model
+
+        return get_user_model()._default_manager
+
     def has_perm(self, user_obj, perm, obj=None):
         from .permissions import has_perm
 

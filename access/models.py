@@ -46,6 +46,14 @@ class User(AbstractUser):
         verbose_name = _("gebruiker")
         verbose_name_plural = _("gebruikers")
 
+    PERMISSION_CACHES = ("_platform_global_perms", "_platform_anywhere_cache", "_platform_grant_cache")
+
+    def refresh_from_db(self, *args, **kwargs):
+        # Permission answers are cached on the instance for one request; a reload starts afresh.
+        for attr in self.PERMISSION_CACHES:
+            self.__dict__.pop(attr, None)
+        super().refresh_from_db(*args, **kwargs)
+
     # Authorisation is never answered by Django's superuser/groups shortcut: only effective grants count.
     def has_perm(self, perm, obj=None):
         from .permissions import has_perm

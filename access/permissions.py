@@ -80,7 +80,8 @@ def objects_for_user(user, perm: str, model_or_queryset):
 
 
 def has_perm_anywhere(user, perm: str, scope_model=None) -> bool:
-    """Platform-wide, or on at least one object of scope_model."""
+    """Platform-wide, or on at least one object of scope_model. Cached on the user for one request
+    (the header's tools and the view's own access rule ask the same question)."""
     if has_perm(user, perm):
         return True
     if scope_model is None:
@@ -90,16 +91,29 @@ def has_perm_anywhere(user, perm: str, scope_model=None) -> bool:
             scope_model = apps.get_model(scope_model)
         except LookupError:
             return False
-    rows, _generic = _object_perm_rows(user, perm, scope_model)
-    return rows.exists()
+    cache = user.__dict__.setdefault("_platform_anywhere_cache", {})
+    key = (perm, scope_model._meta.label)
+    if key not in cache:
+        rows, _generic = _object_perm_rows(user, perm, scope_model)
+        cache[key] = rows.exists()
+    return cache[key]
 
 
 def grant_for(user, perm: str, obj=None):
-    """The effective Authorisation that gives `user` the permission (for the audit trail), or None."""
-    from .models import Authorisation
-
+    """The effective Authorisation that gives `user` the permission (for the audit trail), or None.
+    Cached on the user for one request."""
     if not getattr(user, "is_authenticated", False):
         return None
+    cache = user.__dict__.setdefault("_platform_grant_cache", {})
+    key = (perm, obj._meta.label if obj is not None else None, getattr(obj, "pk", None))
+    if key not in cache:
+        cache[key] = _grant_for(user, perm, obj)
+    return cache[key]
+
+
+def _grant_for(user, perm: str, obj=None):
+    from .models import Authorisation
+
     app_label, codename = _split(perm)
     role_codes = []
     for role in ROLES.values():

@@ -242,6 +242,8 @@ class AccessEvent(AppendOnlyModel):
         indexes = [
             models.Index(fields=["actor", "occurred_at"]),
             models.Index(fields=["action", "occurred_at"]),
+            # The signals search limit counts one person's searches of the last hour/day on every search.
+            models.Index(fields=["actor", "action", "occurred_at"], name="audit_event_actor_action_idx"),
             models.Index(fields=["object_type", "object_id"]),
             # Keyset pagination over (occurred_at, id), plain and per filter the auditor pages offer.
             models.Index(fields=["occurred_at", "id"], name="audit_event_keyset_idx"),
