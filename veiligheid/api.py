@@ -178,20 +178,50 @@ class Pagination(PageNumberPagination):
     page_size_query_description = "Aantal resultaten per pagina (ten hoogste 100)."
 
 
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "Foutmelding volgens RFC 7807 (application/problem+json).",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "code": {"type": "string"},
+        "invalidParams": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "code": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["title", "status", "detail"],
+}
+
+
 def add_version_header(result, generator, request, public):
-    """drf-spectacular postprocessing hook: document the API-Version header on every response."""
+    """drf-spectacular postprocessing hook: document the API-Version header on every response, and the
+    problem+json body of the error responses (401 and 403 on every operation)."""
     header = {
         "API-Version": {
             "description": "De versie van de API (semver).",
             "schema": {"type": "string", "example": api_version()},
         }
     }
+    problem_content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
-            if not isinstance(operation, dict):
+            if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for response in operation.get("responses", {}).values():
+            responses = operation["responses"]
+            responses.setdefault("401", {"description": "Niet ingelogd of ongeldig token."})
+            responses.setdefault("403", {"description": "Geen autorisatie."})
+            for code, response in responses.items():
                 response.setdefault("headers", {}).update(header)
+                if str(code).startswith(("4", "5")):
+                    response["content"] = problem_content
     components = result.setdefault("components", {})
     components.setdefault("headers", {}).update(header)
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     return result
