@@ -48,8 +48,11 @@ def _prefix(field_name: str, prefix: str) -> Q:
     (ORDER BY ... LIMIT stops after a few rows) instead of filtering a scan of the whole table: with a LIMIT the
     planner otherwise prefers the ordered index and filters the LIKE, which took seconds on 3 million rows."""
     q = Q(**{f"{field_name}__startswith": prefix})
-    if prefix:
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    # The upper bound increments the last letter or digit (carrying past z/Z/9 and separators), so it also
+    # holds under linguistic collations, where punctuation such as "{" would sort before the letters.
+    stem = prefix.rstrip("zZ9 -")
+    if stem and (stem[-1].isascii() and stem[-1].isalnum()):
+        upper = stem[:-1] + chr(ord(stem[-1]) + 1)
         q &= Q(**{f"{field_name}__gte": prefix, f"{field_name}__lt": upper})
     return q
 

@@ -168,3 +168,13 @@ def test_address_get(addresses):
     assert address_get(address_id=str(addresses["12"].pk)) == addresses["12"]
     assert address_get(address_id=999999) is None
     assert address_get(address_id="abc") is None
+
+
+def test_prefix_bounds_carry_past_z_and_nine():
+    for street in ("Zwanenburgwal", "Zz Top", "Ruyschstraat", "Plein 1999"):
+        Address.objects.create(bag_id=f"b-{street}", street=street, number=1, postcode="1000AA", city="Amsterdam")
+    assert [a.street for a in address_suggest(q="Zz")] == ["Zz Top"]
+    assert address_suggest(q="zwanenburgwal 1")[0].street == "Zwanenburgwal"
+    assert address_suggest(q="Ruysch")[0].street == "Ruyschstraat"
+    assert address_suggest(q="Plein 1999")[0].street == "Plein 1999"
+    assert address_search(q="Plein 1999 1").kind == "exact"
