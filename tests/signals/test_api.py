@@ -133,7 +133,8 @@ def test_detail_shows_details_and_records_a_view(people, signals):
 
 @pytest.mark.parametrize("who", ["hh", "root", "searcher", "oov"])
 def test_other_departments_ids_are_404_everywhere(people, signals, who):
-    """T&H officer, a superuser of SZ... no: root manages SZ, so for root the foreign signal is T&H's."""
+    """Officers (also a superuser, who manages Sociale Zaken only) get 404 for another department's signal on
+    every verb, like for an id that does not exist; a search-only user is refused the endpoint (403)."""
     user = people[who]
     foreign = signals["th_k3"] if who == "root" else signals["sz_k3"]
     secrets = ["GEHEIM-th-details", "Woonfraude"] if who == "root" else [SECRET_B, "Uitkeringsfraude"]
@@ -319,3 +320,43 @@ def test_openapi_lists_the_signal_endpoints(people):
     # The schema documents no category or details on the cross-department reads.
     hit_schema = json.dumps(schema["components"]["schemas"].get("Hit", {}))
     assert "category" not in hit_schema and "details" not in hit_schema
+
+
+def test_address_search_and_suggestions_say_nothing_about_signals(people, signals, addresses):
+    client = api(people["hh"])
+    for q in ("1322CD 3", "Kadeweg", "1322", "Kadeweg 3 Almere"):
+        response = client.get("/api/v1/addresses", {"q": q})
+        assert response.status_code == 200
+        _never_leaks(response, "GEHEIM", "fraude", "ondermijning", "Sociale Zaken", "Toezicht", "signal")
+    results = client.get("/api/v1/addresses", {"q": "Kadeweg"}).json()["results"]
+    assert {r["id"] for r in results} == {addresses["k3"].pk, addresses["k5"].pk}  # flagged or not, alike
+
+
+def test_every_signals_endpoint_refuses_anonymous_callers(signals, addresses):
+    sid = signals["th_k3"].public_id
+    client = Client()
+    for method, url in [
+        ("get", f"/api/v1/addresses/{addresses['k3'].pk}/hits?purpose=x"), ("get", "/api/v1/signals"),
+        ("post", "/api/v1/signals"), ("get", f"/api/v1/signals/{sid}"), ("patch", f"/api/v1/signals/{sid}"),
+        ("post", f"/api/v1/signals/{sid}/close"), ("get", "/api/v1/hit-report"),
+    ]:
+        response = getattr(client, method)(url, content_type=JSON) if method != "get" else client.get(url)
+        body = _problem(response, 401)
+        assert "GEHEIM" not in json.dumps(body)
+
+
+def test_hits_query_count_stays_flat(people, place, addresses):
+    client = api(people["searcher"], token=True)
+    url = f"/api/v1/addresses/{addresses['k5'].pk}/hits"
+    client.get(url, {"purpose": "Zaak 1"})
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"purpose": "Zaak 1"})
+    for key, dept in (("hh", "th"), ("sz", "sz"), ("oov", "oov"), ("hh", "th"), ("sz", "sz")):
+        place(key, dept, addresses["k5"])
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url, {"purpose": "Zaak 1"}).json()
+    assert body["departmentCount"] == 3
+    assert len(many.captured_queries) == len(one.captured_queries)
