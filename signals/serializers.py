@@ -178,7 +178,14 @@ class SignalCreateSerializer(_SignalWriteBase):
         max_length=40, required=False,
         help_text=gettext_lazy("Code van een eigen afdeling; mag weg als u signalen van één afdeling beheert."),
     )
-    address = serializers.IntegerField(help_text=gettext_lazy("Id van het adres (GET /api/v1/addresses?q=)."))
+    address = serializers.IntegerField(
+        required=False, help_text=gettext_lazy("Id van het adres (GET /api/v1/addresses?q=).")
+    )
+    addressQuery = serializers.CharField(  # noqa: N815
+        required=False, max_length=200,
+        help_text=gettext_lazy("Of het adres als tekst (5038 AB 12a, Stationsstraat 12A Tilburg); moet precies één "
+                               "adres aanwijzen."),
+    )
 
     def validate_address(self, value):
         from areas.selectors import address_get
@@ -187,6 +194,23 @@ class SignalCreateSerializer(_SignalWriteBase):
         if address is None:
             raise serializers.ValidationError(_("Onbekend adres."))
         return address
+
+    def validate_addressQuery(self, value):  # noqa: N802
+        from areas.selectors import address_search
+
+        found = address_search(q=value, limit=5)
+        if found.kind != "exact":
+            raise serializers.ValidationError(
+                found.message or _("Dit adres wijst niet precies één adres aan; gebruik het adres-id.")
+            )
+        return found.address
+
+    def validate(self, attrs):
+        if ("address" in attrs) == ("addressQuery" in attrs):
+            raise serializers.ValidationError({"address": [_("Geef het adres-id of de adrestekst (addressQuery).")]})
+        if "addressQuery" in attrs:
+            attrs["address"] = attrs.pop("addressQuery")
+        return attrs
 
     def resolve_department(self):
         """The department named (or the only one managed). Unknown and not-yours give the same message."""

@@ -360,3 +360,20 @@ def test_hits_query_count_stays_flat(people, place, addresses):
         body = client.get(url, {"purpose": "Zaak 1"}).json()
     assert body["departmentCount"] == 3
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+def test_create_by_address_text_for_officers_without_search_rights(people, depts, addresses):
+    client = api(people["oov"])  # officer of OOV, no search grant: cannot list addresses
+    _problem(client.get("/api/v1/addresses", {"q": "1311AB 14"}), 403)
+
+    def post(**data):
+        return client.post("/api/v1/signals", data=json.dumps({"category": "ondermijning", **data}), content_type=JSON)
+
+    response = post(addressQuery="1311 ab 14")
+    assert response.status_code == 201, response.content
+    assert response.json()["address"]["id"] == addresses["a14"].pk
+    body = _problem(post(addressQuery="1311AB 12"), 400)  # 12 and 12A: not one address
+    assert body["invalidParams"][0]["name"] == "addressQuery"
+    body = _problem(post(), 400)
+    assert body["invalidParams"][0]["name"] == "address"
+    _problem(post(address=addresses["a14"].pk, addressQuery="1311AB 14"), 400)
