@@ -22,11 +22,12 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.api import PlatformPermission
-from veiligheid.api import Pagination
+from veiligheid.api import MergePatchParser, Pagination
 
 from . import selectors, services
 from .models import Signal
@@ -197,6 +198,7 @@ class SignalViewSet(viewsets.GenericViewSet):
         "close": OFFICER,
     }
     filter_backends = []
+    parser_classes = [JSONParser, MergePatchParser]
     queryset = Signal.objects.none()  # for the schema only; reads go through the selectors
     lookup_field = "pk"
 

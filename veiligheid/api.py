@@ -16,6 +16,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -166,6 +167,12 @@ class ApiVersionMiddleware:
             response = replacement
         response["API-Version"] = api_version()
         return response
+
+
+class MergePatchParser(JSONParser):
+    """PATCH bodies as JSON Merge Patch (RFC 7396), as the NL API Design Rules recommend; plain JSON works too."""
+
+    media_type = "application/merge-patch+json"
 
 
 class Pagination(PageNumberPagination):

@@ -258,6 +258,10 @@ def test_patch_extend_and_close(people, signals):
                             content_type=JSON)
     assert response.status_code == 200, response.content
     assert response.json()["details"] == "Bijgewerkt" and response.json()["validUntil"] == new_until
+    response = client.patch(url, data=json.dumps({"caseReference": "TH-2026-2"}),
+                            content_type="application/merge-patch+json")
+    assert response.status_code == 200 and response.json()["caseReference"] == "TH-2026-2"
+    _problem(client.patch(url, data="x=1", content_type="application/x-www-form-urlencoded"), 415)
     body = _problem(client.patch(url, data=json.dumps({"department": "oov"}), content_type=JSON), 400)
     assert body["invalidParams"][0]["name"] == "department"
     _problem(client.put(url, data=json.dumps({"details": "x"}), content_type=JSON), 405)
