@@ -381,3 +381,14 @@ def test_create_by_address_text_for_officers_without_search_rights(people, depts
     body = _problem(post(), 400)
     assert body["invalidParams"][0]["name"] == "address"
     _problem(post(address=addresses["a14"].pk, addressQuery="1311AB 14"), 400)
+
+
+def test_session_writes_need_a_csrf_token_token_writes_do_not(people, addresses):
+    payload = json.dumps({"address": addresses["a14"].pk, "category": "woonfraude"})
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(people["hh"])
+    body = _problem(browser.post("/api/v1/signals", data=payload, content_type=JSON), 403)
+    assert "CSRF" in body["detail"]
+    assert not Signal.objects.exists()
+    token_client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {api_token_rotate(user=people['hh'])}")
+    assert token_client.post("/api/v1/signals", data=payload, content_type=JSON).status_code == 201
