@@ -129,6 +129,14 @@ class HashedTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Demo-accounts werken alleen op een demo-installatie."))
         if token.created < timezone.now() - token_max_age():
             raise exceptions.AuthenticationFailed(_("Dit API-token is verlopen. Maak een nieuw token aan."))
+        # What PermissionRefreshMiddleware does for session users (it runs before DRF authenticates a token).
+        due = user.permissions_recheck_at
+        if due is not None and due <= timezone.now():
+            from .services import authorisation_expire_due, authorisation_sync_permissions
+
+            authorisation_expire_due()
+            authorisation_sync_permissions(user=user)
+            user.refresh_from_db()
         return user, token
 
 

@@ -274,3 +274,15 @@ def test_required_permission_is_left_on_the_django_request(searcher):
     force_authenticate(request, user=make_user("niemand"))
     _View.as_view()(request)
     assert request.required_permission == "signals.search_address"
+
+
+def test_token_user_loses_an_expired_grant_at_once(addresses, searcher):
+    """The permission refresh that the middleware does for session users also happens for token users."""
+    import time_machine
+
+    raw = api_token_rotate(user=searcher)
+    client = Client()
+    assert client.get(URL, {"q": "5038AB 12A"}, HTTP_AUTHORIZATION=f"Token {raw}").status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(days=185)):  # the grant (180 days) has ended
+        Token.objects.filter(user=searcher).update(created=timezone.now())
+        _problem(client.get(URL, {"q": "5038AB 12A"}, HTTP_AUTHORIZATION=f"Token {raw}"), 403)
