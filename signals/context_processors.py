@@ -1,7 +1,6 @@
-"""Optional: the number of unread notifications for the header ("Meldingen (2)").
+"""The number of unread notifications, shown as a badge on the "Meldingen" link in the header (base.html).
 
-Add "signals.context_processors.notifications" to TEMPLATES' context_processors and use
-`{{ signal_unread_notifications }}` in base.html. Lazy: the count query runs only on pages that print it.
+Lazy: the count query runs only on pages that print it, i.e. for users who hold the notifications tool.
 """
 from django.utils.functional import SimpleLazyObject
 

@@ -376,3 +376,16 @@ def test_hit_report_with_an_invalid_filter_shows_nothing(as_user, place, address
     assert "Stationsstraat 12," not in html and "Kadeweg 3" not in html
     body = client.get("/signalen/uitdraai.csv?min_departments=0").content.decode("utf-8-sig")
     assert body.count("\n") == 1  # the header only
+
+
+def test_header_badge_counts_own_unread_notifications_only(as_user, place, addresses, people):
+    place("hh", "th", addresses["a12"])
+    place("sz", "sz", addresses["a12"])  # co-occurrence: one notification each for hh and sz
+    place("sz", "sz", addresses["k3"])
+    client = as_user("hh")
+    html = client.get("/").content.decode()
+    assert 'class="badge badge-unread"' in html and ">1<" in html
+    client.post("/signalen/meldingen/", {"notification": Notification.objects.get(recipient=people["hh"]).pk})
+    assert 'class="badge badge-unread"' not in client.get("/").content.decode()
+    # Still unread for Sociale Zaken: reading one's own does not touch another's.
+    assert 'class="badge badge-unread"' in as_user("sz").get("/").content.decode()
