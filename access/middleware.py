@@ -9,6 +9,29 @@ from .decorators import rule_for
 from .permissions import has_perm_anywhere
 
 
+class SessionIdleMiddleware:
+    """Sliding idle timeout without a session write on every request.
+
+    A logged-in user's session is saved again (which moves its expiry to SESSION_COOKIE_AGE from now) only when
+    the last save is more than SESSION_TOUCH_SECONDS ago. Anonymous visitors get no session from this.
+    """
+
+    KEY = "_vp_touched"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if session is not None and user is not None and user.is_authenticated and not session.is_empty():
+            now = int(timezone.now().timestamp())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_TOUCH_SECONDS:
+                session[self.KEY] = now
+        return response
+
+
 class PermissionRefreshMiddleware:
     """Recompute a user's permissions when a grant has started or ended since the last sync.
 

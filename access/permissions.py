@@ -17,16 +17,59 @@ def _split(perm: str):
     return app_label, codename
 
 
+def _scope_models():
+    """The models that grants are scoped to, whose guardian tables hold the user's object permissions."""
+    return {role.scope_model() for role in ROLES.values()} - {None}
+
+
+def _snapshot(user):
+    """Every permission the user holds, loaded once per request in one query: the platform-wide ones, and per
+    scope model the permissions held on at least one of its objects. Cached on the user instance (a new
+    instance per request; `User.refresh_from_db` clears it), never across requests."""
+    cached = getattr(user, "_platform_perm_snapshot", None)
+    if cached is not None:
+        return cached
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField, Value
+
+    parts = []
+    for model in sorted(_scope_models(), key=lambda m: m._meta.label):
+        perm_model = get_user_obj_perms_model(model)
+        rows = perm_model.objects.filter(user=user)
+        if perm_model.objects.is_generic():
+            rows = rows.filter(content_type=ContentType.objects.get_for_model(model))
+        parts.append(rows.values_list(Value(model._meta.label, output_field=CharField()),
+                                      "permission__content_type__app_label", "permission__codename").order_by())
+    query = Permission.objects.filter(user=user).values_list(
+        Value("", output_field=CharField()), "content_type__app_label", "codename"
+    ).order_by()
+    if parts:
+        query = query.union(*parts)
+    global_set, anywhere = set(), set()
+    for scope_label, app_label, codename in query:
+        if scope_label:
+            anywhere.add((f"{app_label}.{codename}", scope_label))
+        else:
+            global_set.add(f"{app_label}.{codename}")
+    cached = (frozenset(global_set), frozenset(anywhere), frozenset(m._meta.label for m in _scope_models()))
+    user._platform_perm_snapshot = cached
+    return cached
+
+
 def global_perms(user) -> frozenset[str]:
-    """The user's platform-wide permissions as "app_label.codename", cached on the user for one request."""
+    """The user's platform-wide permissions as "app_label.codename" (from the per-request snapshot)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_platform_global_perms", None)
-    if cached is None:
-        rows = Permission.objects.filter(user=user).values_list("content_type__app_label", "codename")
-        cached = frozenset(f"{app}.{code}" for app, code in rows)
-        user._platform_global_perms = cached
-    return cached
+    return _snapshot(user)[0]
+
+
+def _held_on_some(user, perm: str, model) -> bool | None:
+    """From the snapshot: does the user hold `perm` on at least one object of `model`? None if the model is
+    not a scope model (the snapshot does not cover it)."""
+    _global, anywhere, covered = _snapshot(user)
+    if model._meta.label not in covered:
+        return None
+    return (perm, model._meta.label) in anywhere
 
 
 def _object_perm_rows(user, perm: str, model):
@@ -50,6 +93,8 @@ def has_perm(user, perm: str, obj=None) -> bool:
         return perm in global_perms(user)
     if perm in global_perms(user):
         return True
+    if _held_on_some(user, perm, type(obj)) is False:
+        return False  # not held on any object of this kind: no need to ask about this one
     rows, generic = _object_perm_rows(user, perm, type(obj))
     if generic:
         return rows.filter(object_pk=str(obj.pk)).exists()
@@ -68,6 +113,8 @@ def objects_for_user(user, perm: str, model_or_queryset):
         return queryset.none()
     if perm in global_perms(user):
         return queryset
+    if _held_on_some(user, perm, model) is False:
+        return queryset.none()
     rows, generic = _object_perm_rows(user, perm, model)
     if generic:
         from django.db.models import CharField
@@ -80,8 +127,8 @@ def objects_for_user(user, perm: str, model_or_queryset):
 
 
 def has_perm_anywhere(user, perm: str, scope_model=None) -> bool:
-    """Platform-wide, or on at least one object of scope_model. Cached on the user for one request
-    (the header's tools and the view's own access rule ask the same question)."""
+    """Platform-wide, or on at least one object of scope_model. Answered from the per-request snapshot for the
+    scope models of the role catalogue (the header's tools and the view's access rule ask the same question)."""
     if has_perm(user, perm):
         return True
     if scope_model is None:
@@ -91,6 +138,9 @@ def has_perm_anywhere(user, perm: str, scope_model=None) -> bool:
             scope_model = apps.get_model(scope_model)
         except LookupError:
             return False
+    held = _held_on_some(user, perm, scope_model)
+    if held is not None:
+        return held
     cache = user.__dict__.setdefault("_platform_anywhere_cache", {})
     key = (perm, scope_model._meta.label)
     if key not in cache:

@@ -57,9 +57,47 @@ def test_demo_accounts_cannot_log_in_when_demo_is_off(settings):
     assert response.status_code == 302
 
 
-def test_idle_timeout_is_thirty_minutes_and_sliding():
+def test_idle_timeout_is_thirty_minutes_and_sliding(db):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    make_user("slider")  # "Mijn autorisaties" needs a login only
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        client = Client()
+        assert client.post("/inloggen/", {"username": "slider", "password": PASSWORD}).status_code == 302
+        for _ in range(3):  # active every 25 minutes: stays logged in well past 30 minutes in total
+            traveller.shift(timedelta(minutes=25))
+            assert client.get("/mijn-autorisaties/").status_code == 200
+        traveller.shift(timedelta(minutes=31))  # then idle for 31 minutes: logged out
+        response = client.get("/mijn-autorisaties/")
+        assert response.status_code == 302 and "/inloggen/" in response["Location"]
+
+
+def test_requests_within_the_touch_interval_do_not_write_the_session(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_user("quiet")
+    client = Client()
+    client.post("/inloggen/", {"username": "quiet", "password": PASSWORD})
+    client.get("/mijn-autorisaties/")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/mijn-autorisaties/")
+    writes = [q["sql"] for q in ctx.captured_queries if "django_session" in q["sql"] and
+              q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert writes == []
+
+
+def test_anonymous_visits_create_no_session(db):
+    from django.contrib.sessions.models import Session
+
+    Client().get("/inloggen/")
+    Client().get("/healthz")
+    assert Session.objects.count() == 0
 
 
 @pytest.mark.parametrize(
