@@ -155,3 +155,25 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class SearchTally(models.Model):
+    """One row per search request of a user (a single search, or a whole bulk check), for the anti-fishing limit.
+
+    The limit counts these rows, so its cost is bounded by the daily limit however many addresses a bulk check
+    held. Not the audit trail (that is audit.AccessEvent, which records every address): rows older than two
+    days are pruned daily.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    request_id = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("zoekvraag (teller)")
+        verbose_name_plural = _("zoekvragen (teller)")
+        indexes = [models.Index(fields=["user", "occurred_at"], name="search_tally_user_time")]
+        constraints = [models.UniqueConstraint(fields=["user", "request_id"], name="search_tally_once_per_request")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.occurred_at:%Y-%m-%d %H:%M}"

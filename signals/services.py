@@ -29,7 +29,7 @@ from audit.models import AccessEvent
 from audit.services import access_event_record
 
 from . import selectors
-from .models import Category, Notification, Signal
+from .models import Category, Notification, SearchTally, Signal
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _actor(user):
 
 @contextlib.contextmanager
 def _audit_request_id():
-    """Every search gets a request id (the anti-fishing limit counts distinct request ids)."""
+    """Every search gets a request id (the anti-fishing limit counts one per request id)."""
     ctx = get_current()
     if ctx and ctx.get("request_id"):
         yield
@@ -164,20 +164,16 @@ def _notify(users, *, kind: str, subject: str, text: str):
 # ---------------------------------------------------------------------------------------------- search
 
 
-def search_limit_check(*, user, now=None):
-    """Raise SearchLimitExceeded when the user has used up the hourly or daily number of searches. One query."""
+def search_limit_take(*, user, now=None):
+    """Count one search request against the user's hourly and daily limit (anti-fishing), or raise
+    SearchLimitExceeded when either is used up. An attempt that passes counts, even if the search then fails;
+    a bulk check counts once (one row per request id). Two short queries, bounded by the daily limit."""
     now = now or timezone.now()
     per_hour = settings.SIGNAL_SEARCH_LIMIT_PER_HOUR
     per_day = settings.SIGNAL_SEARCH_LIMIT_PER_DAY
     hour_ago = now - timedelta(hours=1)
-    counts = AccessEvent.objects.filter(
-        actor=user,
-        action=AccessEvent.Action.ADDRESS_SEARCH,
-        outcome=AccessEvent.Outcome.ALLOWED,
-        occurred_at__gte=now - timedelta(days=1),
-    ).aggregate(
-        day=Count("request_id", distinct=True),
-        hour=Count("request_id", distinct=True, filter=Q(occurred_at__gte=hour_ago)),
+    counts = SearchTally.objects.filter(user=user, occurred_at__gte=now - timedelta(days=1)).aggregate(
+        day=Count("pk"), hour=Count("pk", filter=Q(occurred_at__gte=hour_ago))
     )
     if per_hour and counts["hour"] >= per_hour:
         raise SearchLimitExceeded(
@@ -197,6 +193,16 @@ def search_limit_check(*, user, now=None):
             % {"n": per_day},
             period="day",
         )
+    request_id = (get_current() or {}).get("request_id") or new_trace_id()
+    SearchTally.objects.bulk_create([SearchTally(user=user, request_id=request_id, occurred_at=now)],
+                                    ignore_conflicts=True)
+
+
+def search_tally_prune(*, now=None) -> int:
+    """Delete anti-fishing tallies older than two days (daily beat job); they are counters, not the audit trail."""
+    now = now or timezone.now()
+    deleted, _per_model = SearchTally.objects.filter(occurred_at__lt=now - timedelta(days=2)).delete()
+    return deleted
 
 
 def _record_refusal(*, user, request, query: str, purpose: str, obj=None):
@@ -234,7 +240,7 @@ def address_hit_search(*, user, address, purpose, request=None):
         raise ValidationError({"address": _("Kies een adres.")})
     with _audit_request_id():
         try:
-            search_limit_check(user=user)
+            search_limit_take(user=user)
         except SearchLimitExceeded:
             _record_refusal(user=user, request=request, query=address.search_key, purpose=purpose, obj=address)
             raise
@@ -266,7 +272,7 @@ def address_unresolved_search_record(*, user, query: str, purpose, request=None)
     query = (query or "").strip()[:120]
     with _audit_request_id():
         try:
-            search_limit_check(user=user)
+            search_limit_take(user=user)
         except SearchLimitExceeded:
             _record_refusal(user=user, request=request, query=query, purpose=purpose)
             raise
@@ -637,7 +643,7 @@ def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
             row.status, row.address, row.message = _resolve(row.text)
     with _audit_request_id():
         try:
-            search_limit_check(user=user)
+            search_limit_take(user=user)
         except SearchLimitExceeded:
             _record_refusal(user=user, request=request, query=_("bulkcontrole (%(n)s regels)") % {"n": len(rows)},
                             purpose=purpose)

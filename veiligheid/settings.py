@@ -292,6 +292,10 @@ CELERY_BEAT_SCHEDULE["signals-erase-details"] = {
     "task": "signals.tasks.signal_erase_expired_details",
     "schedule": crontab(hour=0, minute=30),
 }
+CELERY_BEAT_SCHEDULE["signals-prune-search-tallies"] = {
+    "task": "signals.tasks.search_tally_prune",
+    "schedule": crontab(hour=0, minute=45),
+}
 
 # --- audit (issue 3) -------------------------------------------------------------------------------------------
 # Retention of access events and change records (NEN 7513: at least 5 years); applied daily by Celery beat.

@@ -216,3 +216,39 @@ def test_search_query_count_is_flat_in_signals_and_departments(place, people, ad
     assert len(many.captured_queries) == len(one.captured_queries)
     signal_queries = [q for q in many.captured_queries if "signals_signal" in q["sql"]]
     assert len(signal_queries) == 1  # the hits: one query, department and contact officer joined in
+
+
+def test_a_bulk_check_counts_once_and_keeps_single_searches_cheap(settings, people, addresses):
+    """The limit counts search requests, not addresses: after a bulk check of many lines the next search costs
+    the same count query, over one tally row (not one per address)."""
+    from signals.models import SearchTally
+
+    settings.SIGNAL_SEARCH_LIMIT_PER_HOUR = 3
+    text = "\n".join(["1311 AB 12", "1311 AB 14", "1322 CD 3"] * 40)
+    services.bulk_check(user=people["searcher"], content=text, purpose="Actiedag")
+    assert AccessEvent.objects.filter(actor=people["searcher"], action=AccessEvent.Action.ADDRESS_SEARCH).count() \
+        == 120  # every address recorded in the audit trail
+    assert SearchTally.objects.filter(user=people["searcher"]).count() == 1
+    services.address_hit_search(user=people["searcher"], address=addresses["a12"], purpose="Zaak 1")
+    services.address_hit_search(user=people["searcher"], address=addresses["a12"], purpose="Zaak 2")
+    with pytest.raises(services.SearchLimitExceeded):
+        services.address_hit_search(user=people["searcher"], address=addresses["a12"], purpose="Zaak 3")
+
+
+def test_search_tallies_are_pruned_after_two_days_by_the_beat_job(settings, people, addresses):
+    import time_machine
+
+    from signals.models import SearchTally
+    from signals.tasks import search_tally_prune
+
+    assert settings.CELERY_BEAT_SCHEDULE["signals-prune-search-tallies"]["task"] == search_tally_prune.name
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        services.address_hit_search(user=people["searcher"], address=addresses["a12"], purpose="Zaak 1")
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        services.address_hit_search(user=people["searcher"], address=addresses["a14"], purpose="Zaak 2")
+    with time_machine.travel(start + timedelta(days=2, hours=1), tick=False):
+        assert search_tally_prune.delay().get() == 1
+    assert SearchTally.objects.count() == 1
+    # The audit trail keeps both searches.
+    assert AccessEvent.objects.filter(action=AccessEvent.Action.ADDRESS_SEARCH).count() == 2

@@ -367,7 +367,7 @@ class Command(BaseCommand):
 
         self.stdout.write(qs.values(*HIT_FIELDS).explain(analyze=True, buffers=True))
         assert address_hit_rows(address=sample) is not None
-        from audit.models import AccessEvent
+        from signals.models import SearchTally
 
         self.stdout.write("\nEXPLAIN ANALYZE van de zoeklimiet-telling:")
         from datetime import timedelta as td
@@ -376,10 +376,6 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         now = timezone.now()
-        limit_qs = AccessEvent.objects.filter(actor=self.searchers[0], action=AccessEvent.Action.ADDRESS_SEARCH,
-                                              outcome=AccessEvent.Outcome.ALLOWED, occurred_at__gte=now - td(days=1))
-        aggregate = limit_qs.order_by().values("actor_id").annotate(
-            day=Count("request_id", distinct=True),
-            hour=Count("request_id", distinct=True, filter=Q(occurred_at__gte=now - td(hours=1))),
-        )
+        aggregate = SearchTally.objects.filter(user=self.searchers[0], occurred_at__gte=now - td(days=1)).values(
+            "user_id").annotate(day=Count("pk"), hour=Count("pk", filter=Q(occurred_at__gte=now - td(hours=1))))
         self.stdout.write(aggregate.explain(analyze=True, buffers=True))
