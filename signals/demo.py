@@ -48,6 +48,18 @@ PLAN = [
     (3, "burgerzaken", "inschrijving", 1, False, False),
 ]
 SINGLES = ["burgerzaken", "belastingen", "sociale-zaken", "vergunningen", "toezicht-handhaving", "oov"]
+# Addresses in other wijken flagged by two or three departments, so the hit report's wijk and buurt filters
+# have something to show: department codes per address, one address per wijk.
+SPREAD = [
+    ("sociale-zaken", "toezicht-handhaving"),
+    ("burgerzaken", "belastingen"),
+    ("toezicht-handhaving", "vergunningen"),
+    ("oov", "sociale-zaken", "toezicht-handhaving"),
+    ("burgerzaken", "sociale-zaken"),
+    ("belastingen", "vergunningen", "burgerzaken"),
+    ("toezicht-handhaving", "oov"),
+    ("sociale-zaken", "belastingen"),
+]
 
 
 def _officer(code, department, admins):
@@ -92,6 +104,51 @@ def demo_addresses(count=10):
             if len(picked) >= count:
                 break
     return picked
+
+
+def spread_addresses(count, exclude_wijk_id=None):
+    """The first unique address (by bag_id) of each of `count` wijken, in wijk-code order."""
+    picked, seen = [], {exclude_wijk_id}
+    for address in Address.objects.filter(letter="", addition="").exclude(postcode="").select_related(
+        "buurt"
+    ).order_by("buurt__wijk__code", "bag_id").iterator(chunk_size=500):
+        if address.buurt.wijk_id in seen:
+            continue
+        if Address.objects.filter(postcode=address.postcode, number=address.number).count() != 1:
+            continue
+        seen.add(address.buurt.wijk_id)
+        picked.append(address)
+        if len(picked) >= count:
+            break
+    return picked
+
+
+def _seed_spread(officers, departments, exclude_wijk_id):
+    if Signal.objects.filter(case_reference__startswith="DEMO-W").exists():
+        return 0
+    today = timezone.localdate()
+    created = 0
+    for number, (address, codes) in enumerate(zip(spread_addresses(len(SPREAD), exclude_wijk_id), SPREAD), 1):
+        for k, code in enumerate(codes):
+            officer, department = officers.get(code), departments[code]
+            if officer is None:
+                continue
+            signal = signal_create(
+                user=officer,
+                department=department,
+                address=address,
+                category=department.signal_categories.order_by("name").first(),
+                details=f"Demo-toelichting wijk {number}: alleen zichtbaar voor {department.name}.",
+                contact_officer=officer,
+                case_reference=f"DEMO-W{number:02d}-{code[:3].upper()}",
+                contact_before_acting=False,
+                notify_on_search=False,
+                valid_until=today + relativedelta(months=12),
+            )
+            signal.valid_from = today - relativedelta(months=1 + (number + k) % 9)
+            signal.save(update_fields=["valid_from", "updated_at"])
+            created += 1
+    return created
 
 
 def _query(address):
@@ -142,6 +199,7 @@ def seed(stdout):
                 signal.valid_from = today - relativedelta(months=months_ago)
                 signal.save(update_fields=["valid_from", "updated_at"])
             created += 1
+    created += _seed_spread(officers, departments, addresses[0].buurt.wijk_id)
     stdout.write(
         f"Signalen: {Signal.objects.count()} (nieuw: {created}). Probeer bij ‘Adres zoeken’: "
         f"{_query(addresses[0])} ({addresses[0].label}: 4 afdelingen, OOV vraagt eerst contact), "
