@@ -128,7 +128,8 @@ def _seed_spread(officers, departments, exclude_wijk_id):
         return 0
     today = timezone.localdate()
     created = 0
-    for number, (address, codes) in enumerate(zip(spread_addresses(len(SPREAD), exclude_wijk_id), SPREAD), 1):
+    picked = spread_addresses(len(SPREAD), exclude_wijk_id)
+    for number, (address, codes) in enumerate(zip(picked, SPREAD, strict=False), 1):
         for k, code in enumerate(codes):
             officer, department = officers.get(code), departments[code]
             if officer is None:

@@ -7,6 +7,7 @@ both locale/en/LC_MESSAGES/django.po and the compiled django.mo; the last tests 
 
 import ast
 import gettext
+import shutil
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,25 @@ def test_the_committed_mo_file_is_compiled_from_the_po_file():
         if got != expected:
             stale.append(msgid)
     assert not stale, f"django.mo is out of date for: {stale[:10]} (run manage.py compilemessages)"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None or shutil.which("msgmerge") is None,
+                    reason="GNU gettext (xgettext, msgmerge) is not installed")
+def test_every_dutch_string_in_the_code_is_in_the_english_catalogue(tmp_path, monkeypatch):
+    """Runs makemessages over a copy of the sources against a copy of the catalogue: a string added to the code or
+    templates without an English translation shows up as new, untranslated or fuzzy."""
+    from django.core.management import call_command
+
+    base = Path(settings.BASE_DIR)
+    skip = shutil.ignore_patterns("__pycache__", "migrations", "*.pyc", "data", "*.geojson", "*.csv")
+    for name in ("access", "areas", "audit", "dashboards", "signals", "veiligheid", "templates"):
+        if (base / name).is_dir():
+            shutil.copytree(base / name, tmp_path / name, ignore=skip)
+    (tmp_path / "locale" / "en" / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(PO_FILE, tmp_path / "locale" / "en" / "LC_MESSAGES" / "django.po")
+    monkeypatch.chdir(tmp_path)
+    call_command("makemessages", locale=["en"], no_obsolete=True, verbosity=0)
+    regenerated = tmp_path / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    missing = [msgid for _ctx, msgid, plural, msgstrs, flags in _po_entries(regenerated)
+               if "fuzzy" in flags or len(msgstrs) < (2 if plural else 1) or not all(msgstrs.values())]
+    assert not missing, f"not (well) translated in locale/en (run `make messages` and translate): {missing[:10]}"
