@@ -257,6 +257,14 @@ class AccessEvent(AppendOnlyModel):
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
 
+    @property
+    def role_label(self) -> str:
+        """The role's name in the catalogue (the stored code when the catalogue no longer has it)."""
+        from access.roles import ROLES
+
+        role = ROLES.get(self.role)
+        return str(role.label) if role else self.role
+
 
 class ChainHead(models.Model):
     """The last link of one chain ("access" or "change"), MAC-protected so a cut-off tail is noticed.

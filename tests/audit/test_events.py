@@ -223,3 +223,11 @@ def test_seed_demo_grants_are_findable_by_the_auditor(settings):
     export = client.get(f"/audit/export.csv?{query}")
     body = export.content.decode("utf-8-sig")
     assert export.status_code == 200 and "Demo: " in body and body.count("grant_request") >= 3
+
+
+def test_event_list_names_the_role_not_its_code(auditor, auditor_client):
+    auditor_client.get("/audit/")  # recorded with the auditor role
+    html = auditor_client.get("/audit/?action=audit_view").content.decode()
+    from access.roles import ROLES
+
+    assert f'<span title="{R.AUDITOR}">{ROLES[R.AUDITOR].label}</span>' in html
