@@ -46,7 +46,7 @@ class User(AbstractUser):
         verbose_name = _("gebruiker")
         verbose_name_plural = _("gebruikers")
 
-    PERMISSION_CACHES = ("_platform_perm_snapshot", "_platform_anywhere_cache", "_platform_grant_cache")
+    PERMISSION_CACHES = ("_platform_perm_snapshot", "_platform_anywhere_cache")
 
     def refresh_from_db(self, *args, **kwargs):
         # Permission answers are cached on the instance for one request; a reload starts afresh.

@@ -3,6 +3,8 @@
 Everything reads guardian's tables directly and never shortcuts on `is_superuser` or `is_staff`:
 a permission exists only because an effective Authorisation implies it.
 """
+from dataclasses import dataclass
+
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef
@@ -22,17 +24,42 @@ def _scope_models():
     return {role.scope_model() for role in ROLES.values()} - {None}
 
 
+GRANT_ROW = "grant:"  # marks the snapshot rows that are grants (a model label never starts with it)
+
+
+@dataclass(frozen=True)
+class GrantRef:
+    """An effective Authorisation as the audit trail needs it: its id, role and scope."""
+
+    pk: int
+    role: str
+    scope_type_id: int | None
+    scope_id: int | None
+
+
 def _snapshot(user):
-    """Every permission the user holds, loaded once per request in one query: the platform-wide ones, and per
-    scope model the permissions held on at least one of its objects. Cached on the user instance (a new
+    """Every permission the user holds, loaded once per request in one query: the platform-wide ones, per
+    scope model the permissions held on at least one of its objects, and the effective grants. Cached on the user instance (a new
     instance per request; `User.refresh_from_db` clears it), never across requests."""
     cached = getattr(user, "_platform_perm_snapshot", None)
     if cached is not None:
         return cached
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
 
-    parts = []
+    from .models import Authorisation
+
+    text = CharField()
+    # The effective grants, for the audit trail's "which grant allowed this" (grant_for), in the same query.
+    parts = [
+        Authorisation.objects.effective_on(timezone.localdate()).filter(user=user).values_list(
+            Concat(Value(GRANT_ROW, output_field=text), Cast("id", text), output_field=text),
+            "role",
+            Concat(Cast("scope_type_id", text), Value(":", output_field=text), Cast("scope_id", text),
+                   output_field=text),
+        ).order_by()
+    ]
     for model in sorted(_scope_models(), key=lambda m: m._meta.label):
         perm_model = get_user_obj_perms_model(model)
         rows = perm_model.objects.filter(user=user)
@@ -45,13 +72,20 @@ def _snapshot(user):
     ).order_by()
     if parts:
         query = query.union(*parts)
-    global_set, anywhere = set(), set()
-    for scope_label, app_label, codename in query:
-        if scope_label:
-            anywhere.add((f"{app_label}.{codename}", scope_label))
+    global_set, anywhere, grants = set(), set(), []
+    for first, second, third in query:
+        if first.startswith(GRANT_ROW):
+            scope_type_id, _sep, scope_id = (third or "").partition(":")
+            grants.append(GrantRef(pk=int(first[len(GRANT_ROW):]), role=second,
+                                   scope_type_id=int(scope_type_id) if scope_type_id else None,
+                                   scope_id=int(scope_id) if scope_id else None))
+        elif first:
+            anywhere.add((f"{second}.{third}", first))
         else:
-            global_set.add(f"{app_label}.{codename}")
-    cached = (frozenset(global_set), frozenset(anywhere), frozenset(m._meta.label for m in _scope_models()))
+            global_set.add(f"{second}.{third}")
+    grants.sort(key=lambda g: -g.pk)  # newest grant first
+    cached = (frozenset(global_set), frozenset(anywhere), frozenset(m._meta.label for m in _scope_models()),
+              tuple(grants))
     user._platform_perm_snapshot = cached
     return cached
 
@@ -66,7 +100,7 @@ def global_perms(user) -> frozenset[str]:
 def _held_on_some(user, perm: str, model) -> bool | None:
     """From the snapshot: does the user hold `perm` on at least one object of `model`? None if the model is
     not a scope model (the snapshot does not cover it)."""
-    _global, anywhere, covered = _snapshot(user)
+    _global, anywhere, covered, _grants = _snapshot(user)
     if model._meta.label not in covered:
         return None
     return (perm, model._meta.label) in anywhere
@@ -150,33 +184,27 @@ def has_perm_anywhere(user, perm: str, scope_model=None) -> bool:
 
 
 def grant_for(user, perm: str, obj=None):
-    """The effective Authorisation that gives `user` the permission (for the audit trail), or None.
-    Cached on the user for one request."""
-    if not getattr(user, "is_authenticated", False):
+    """The effective grant (GrantRef: id, role, scope) that gives `user` the permission, for the audit trail, or
+    None. Answered from the per-request snapshot: no query of its own."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    cache = user.__dict__.setdefault("_platform_grant_cache", {})
-    key = (perm, obj._meta.label if obj is not None else None, getattr(obj, "pk", None))
-    if key not in cache:
-        cache[key] = _grant_for(user, perm, obj)
-    return cache[key]
-
-
-def _grant_for(user, perm: str, obj=None):
-    from .models import Authorisation
-
     app_label, codename = _split(perm)
-    role_codes = []
+    role_codes = set()
     for role in ROLES.values():
         if perm in role.model_perms:
-            role_codes.append(role.code)
+            role_codes.add(role.code)
         elif codename in role.object_perms and role.scope_model() is not None:
             if role.scope_model()._meta.app_label == app_label:
-                role_codes.append(role.code)
-    grants = Authorisation.objects.effective_on(timezone.localdate()).filter(user=user, role__in=role_codes)
+                role_codes.add(role.code)
+    grants = [g for g in _snapshot(user)[3] if g.role in role_codes]
     if obj is not None:
         from django.contrib.contenttypes.models import ContentType
 
-        scoped = grants.filter(scope_type=ContentType.objects.get_for_model(type(obj)), scope_id=obj.pk).first()
-        if scoped:
-            return scoped
-    return grants.filter(scope_id__isnull=True).first() or (grants.first() if obj is None else None)
+        scope_type_id = ContentType.objects.get_for_model(type(obj)).pk
+        for g in grants:
+            if g.scope_type_id == scope_type_id and g.scope_id == obj.pk:
+                return g
+    for g in grants:
+        if g.scope_id is None:
+            return g
+    return grants[0] if obj is None and grants else None
