@@ -88,13 +88,17 @@ def _officer(code, department, admins):
     return user
 
 
-def demo_addresses(count=10):
-    """Deterministic addresses without huisletter/toevoeging whose postcode + number is unique."""
-    unique = (
+def _unique_postcode_numbers():
+    """(postcode, number) pairs that name exactly one address, so a demo query finds that address only."""
+    return set(
         Address.objects.values("postcode", "number").annotate(n=Count("id")).filter(n=1)
         .values_list("postcode", "number")
     )
-    unique = set(unique)
+
+
+def demo_addresses(count=10):
+    """Deterministic addresses without huisletter/toevoeging whose postcode + number is unique."""
+    unique = _unique_postcode_numbers()
     picked = []
     for address in Address.objects.filter(letter="", addition="").exclude(postcode="").order_by(
         "buurt__code", "bag_id"
@@ -108,13 +112,11 @@ def demo_addresses(count=10):
 
 def spread_addresses(count, exclude_wijk_id=None):
     """The first unique address (by bag_id) of each of `count` wijken, in wijk-code order."""
-    picked, seen = [], {exclude_wijk_id}
+    picked, seen, unique = [], {exclude_wijk_id}, _unique_postcode_numbers()
     for address in Address.objects.filter(letter="", addition="").exclude(postcode="").select_related(
         "buurt"
     ).order_by("buurt__wijk__code", "bag_id").iterator(chunk_size=500):
-        if address.buurt.wijk_id in seen:
-            continue
-        if Address.objects.filter(postcode=address.postcode, number=address.number).count() != 1:
+        if address.buurt.wijk_id in seen or (address.postcode, address.number) not in unique:
             continue
         seen.add(address.buurt.wijk_id)
         picked.append(address)

@@ -140,9 +140,6 @@ class _SignalWriteBase(serializers.Serializer):
                 )
         return super().to_internal_value(data)
 
-    def _department(self):
-        raise NotImplementedError
-
     def _resolve_category(self, code, department):
         category = Category.objects.filter(department=department, code=code, active=True).first()
         if category is None:

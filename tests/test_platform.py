@@ -88,19 +88,13 @@ def test_administrators_see_the_administration_tool():
     assert "/beheer/" in body
 
 
-def test_form_help_texts_are_linked_to_their_inputs(client, django_user_model):
+def test_form_help_texts_are_linked_to_their_inputs():
     """Screen readers read a field's help text: the input's aria-describedby names the help paragraph's id."""
     import re
 
-    from tests.factories import PASSWORD, make_user
-
-    make_user("helper-reader")
-    client.post("/inloggen/", {"username": "helper-reader", "password": PASSWORD})
-    from access import roles as R
-    from tests.factories import grant
-
-    grant(django_user_model.objects.get(username="helper-reader"), R.SIGNAL_SEARCH)
-    html = client.get("/signalen/zoeken/").content.decode()
+    user = make_user("helper-reader")
+    grant(user, R.SIGNAL_SEARCH)
+    html = login(Client(), user).get("/signalen/zoeken/").content.decode()
     described = re.findall(r'aria-describedby="([^"]+)"', html)
     assert described, html
     for ref in described:
