@@ -1,6 +1,17 @@
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
+from veiligheid.prepared import PreparedQuery
+
+
+def _user_by_id(user_id):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()._default_manager.select_related("department").filter(pk=user_id)[:1]
+
+
+_USER_BY_ID = PreparedQuery(_user_by_id, user_id=int)
+
 
 class PlatformModelBackend(ModelBackend):
     """Username/password authentication. Demo accounts only work where demo accounts are enabled.
@@ -15,15 +26,15 @@ class PlatformModelBackend(ModelBackend):
         return super().user_can_authenticate(user)
 
     def get_user(self, user_id):
-        # The department is shown on every page and written into every audit event: load it with the user.
-        user = self._default_user_manager().select_related("department").filter(pk=user_id).first()
+        # Every request: the department is shown on every page and written into every audit event, so it is
+        # loaded with the user, by a query compiled once per process.
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        found = _USER_BY_ID.instances(user_id=user_id)
+        user = found[0] if found else None
         return user if user is not None and self.user_can_authenticate(user) else None
-
-    @staticmethod
-    def _default_user_manager():
-        from django.contrib.auth import get_user_model
-
-        return get_user_model()._default_manager
 
     def has_perm(self, user_obj, perm, obj=None):
         from .permissions import has_perm

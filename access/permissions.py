@@ -4,12 +4,15 @@ Everything reads guardian's tables directly and never shortcuts on `is_superuser
 a permission exists only because an effective Authorisation implies it.
 """
 from dataclasses import dataclass
+from datetime import date
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from guardian.utils import get_user_obj_perms_model
+
+from veiligheid.prepared import PreparedQuery
 
 from .roles import ROLES
 
@@ -37,23 +40,17 @@ class GrantRef:
     scope_id: int | None
 
 
-def _snapshot(user):
-    """Every permission the user holds, loaded once per request in one query: the platform-wide ones, per
-    scope model the permissions held on at least one of its objects, and the effective grants. Cached on the user instance (a new
-    instance per request; `User.refresh_from_db` clears it), never across requests."""
-    cached = getattr(user, "_platform_perm_snapshot", None)
-    if cached is not None:
-        return cached
-    from django.contrib.contenttypes.models import ContentType
+def _snapshot_query(user_id, today):
+    """The queryset behind the snapshot (compiled once, see _SNAPSHOT): platform-wide permissions, per scope model
+    the permissions held on at least one of its objects, and the effective grants (for grant_for)."""
     from django.db.models import CharField, Value
     from django.db.models.functions import Cast, Concat
 
     from .models import Authorisation
 
     text = CharField()
-    # The effective grants, for the audit trail's "which grant allowed this" (grant_for), in the same query.
     parts = [
-        Authorisation.objects.effective_on(timezone.localdate()).filter(user=user).values_list(
+        Authorisation.objects.effective_on(today).filter(user_id=user_id).values_list(
             Concat(Value(GRANT_ROW, output_field=text), Cast("id", text), output_field=text),
             "role",
             Concat(Cast("scope_type_id", text), Value(":", output_field=text), Cast("scope_id", text),
@@ -62,18 +59,30 @@ def _snapshot(user):
     ]
     for model in sorted(_scope_models(), key=lambda m: m._meta.label):
         perm_model = get_user_obj_perms_model(model)
-        rows = perm_model.objects.filter(user=user)
+        rows = perm_model.objects.filter(user_id=user_id)
         if perm_model.objects.is_generic():
-            rows = rows.filter(content_type=ContentType.objects.get_for_model(model))
+            rows = rows.filter(content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name)
         parts.append(rows.values_list(Value(model._meta.label, output_field=CharField()),
                                       "permission__content_type__app_label", "permission__codename").order_by())
-    query = Permission.objects.filter(user=user).values_list(
+    query = Permission.objects.filter(user__id=user_id).values_list(
         Value("", output_field=CharField()), "content_type__app_label", "codename"
     ).order_by()
-    if parts:
-        query = query.union(*parts)
+    return query.union(*parts)
+
+
+# Compiled to SQL once per process: building this UNION through the ORM cost more than the rest of a search.
+_SNAPSHOT = PreparedQuery(_snapshot_query, user_id=int, today=date)
+
+
+def _snapshot(user):
+    """Every permission the user holds, loaded once per request in one query: the platform-wide ones, per
+    scope model the permissions held on at least one of its objects, and the effective grants. Cached on the user
+    instance (a new instance per request; `User.refresh_from_db` clears it), never across requests."""
+    cached = getattr(user, "_platform_perm_snapshot", None)
+    if cached is not None:
+        return cached
     global_set, anywhere, grants = set(), set(), []
-    for first, second, third in query:
+    for first, second, third in _SNAPSHOT.rows(user_id=user.pk, today=timezone.localdate()):
         if first.startswith(GRANT_ROW):
             scope_type_id, _sep, scope_id = (third or "").partition(":")
             grants.append(GrantRef(pk=int(first[len(GRANT_ROW):]), role=second,

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from veiligheid.prepared import PreparedQuery
+
 from .models import Address
 from .normalize import ParsedAddressQuery, compact_suffix, fold, parse_address_query
 
@@ -79,10 +81,20 @@ def _city_matches(address, city: str) -> bool:
 def _rows_for_number(reading: ParsedAddressQuery) -> list:
     """All addresses with this postcode + number, or this street + number (any city): one indexed query."""
     if reading.kind == "postcode":
-        qs = _base().filter(postcode=reading.postcode, number=reading.number)
+        return _ROWS_FOR_POSTCODE_NUMBER.instances(postcode=reading.postcode, number=reading.number)
     else:
         qs = _base().filter(_prefix("street_key", f"{reading.street} {reading.number}"), number=reading.number)
     return list(qs.order_by("city", "street", "number", "letter", "addition", "id")[:MAX_ROWS_PER_NUMBER])
+
+
+# The address search's usual path (postcode + number), compiled once per process.
+_ROWS_FOR_POSTCODE_NUMBER = PreparedQuery(
+    lambda postcode, number: _base()
+    .filter(postcode=postcode, number=number)
+    .order_by("city", "street", "number", "letter", "addition", "id")[:MAX_ROWS_PER_NUMBER],
+    postcode=str,
+    number=int,
+)
 
 
 def _sorted(rows):
@@ -219,8 +231,15 @@ def address_suggest(*, q: str, limit: int = 10) -> list:
 
 
 def address_get(*, address_id) -> Address | None:
+    """One address by id, with its buurt and wijk (one query, compiled once: every hit search starts here)."""
     try:
         address_id = int(address_id)
     except (TypeError, ValueError):
         return None
-    return _base().filter(pk=address_id).first()
+    if not -(2**63) <= address_id < 2**63:
+        return None
+    found = _ADDRESS_BY_ID.instances(address_id=address_id)
+    return found[0] if found else None
+
+
+_ADDRESS_BY_ID = PreparedQuery(lambda address_id: _base().filter(pk=address_id)[:1], address_id=int)

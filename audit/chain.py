@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
+from veiligheid.prepared import PreparedQuery
+
 ACCESS = "access"
 CHANGE = "change"
 # One lock for both chains (an arbitrary constant: "vp-audit").
@@ -108,14 +110,29 @@ def lock_chains():
             cursor.execute("UPDATE audit_chainhead SET seq = seq WHERE 0")
 
 
-def _head(chain):
+def _head_query(chain):
     from .models import ChainHead
 
-    head = ChainHead.objects.select_for_update().filter(chain=chain).first()
-    if head is None:
+    return ChainHead.objects.select_for_update().filter(chain=chain).values_list("seq", "last_hash", "mac")
+
+
+# Compiled once per process: every audited request reads and advances a head.
+_HEAD = PreparedQuery(_head_query, chain=str)
+
+
+def _head(chain):
+    """The chain head, locked until the transaction ends (call after lock_chains(), inside transaction.atomic())."""
+    from .models import ChainHead
+
+    rows = _HEAD.rows(chain=chain)
+    if not rows:
         head = ChainHead(chain=chain, seq=0, last_hash="")
         head.mac = head_mac(chain, 0, "")
         head.save(force_insert=True)
+        return head
+    seq, last_hash, head_mac_value = rows[0]
+    head = ChainHead(chain=chain, seq=seq, last_hash=last_hash, mac=head_mac_value)
+    head._state.adding = False
     return head
 
 
@@ -123,12 +140,40 @@ def _advance(head, row_hash):
     head.seq += 1
     head.last_hash = row_hash
     head.mac = head_mac(head.chain, head.seq, row_hash)
-    type(head).objects.filter(pk=head.pk).update(seq=head.seq, last_hash=head.last_hash, mac=head.mac)
+    meta, quote = type(head)._meta, connection.ops.quote_name
+    column = {name: quote(meta.get_field(name).column) for name in ("chain", "seq", "last_hash", "mac")}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {column['seq']} = %s, {column['last_hash']} = %s, "
+            f"{column['mac']} = %s WHERE {column['chain']} = %s",
+            [head.seq, head.last_hash, head.mac, head.chain],
+        )
+
+
+def _insert(obj):
+    """INSERT one new append-only row and give it its id: what obj.save(force_insert=True) does for these models,
+    without the ORM compiling the statement again for every audited request (they have no save signals)."""
+    meta, quote = type(obj)._meta, connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(cursor, meta.db_table,
+                                                                                  meta.pk.column)
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
 
 
 def append_access_event(event):
     """Give an unsaved AccessEvent its place in the access chain and insert it."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the action's transaction: its failure fails the action
         lock_chains()
         head = _head(ACCESS)
         event.seq = head.seq + 1
@@ -136,7 +181,7 @@ def append_access_event(event):
         values = {name: getattr(event, name) for name in ACCESS_FIELDS}
         values.update(seq=event.seq, prev_hash=event.prev_hash)
         event.row_hash = access_event_hash(values)
-        event.save(force_insert=True)
+        _insert(event)
         _advance(head, event.row_hash)
     return event
 
@@ -151,7 +196,7 @@ def seal_log_entry(entry_id: int):
     """Put a freshly written LogEntry into the change chain (hashing what the database actually stored)."""
     from .models import ChangeSeal
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the action's transaction: its failure fails the action
         lock_chains()
         head = _head(CHANGE)
         values = log_entry_values([entry_id]).get(entry_id)

@@ -8,16 +8,17 @@ and department names. They never carry a category, details, dates other than the
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from access.models import Department, DepartmentUserObjectPermission, User
 from access.permissions import objects_for_user
+from veiligheid.prepared import PreparedQuery
 
-from .models import Category, Notification, Signal
+from .models import Category, Notification, SearchTally, Signal
 
 OFFICER_PERM = "access.manage_department_signals"
 OFFICER_CODENAME = "manage_department_signals"
@@ -164,12 +165,39 @@ def address_hit_rows(*, address, today=None) -> list[dict]:
     Internal: rows still hold one entry per signal; `address_hits` folds them to one row per department.
     """
     address_id = getattr(address, "pk", address)
-    return list(
-        Signal.objects.active(today=today)
-        .filter(address_id=address_id)
-        .order_by("department__name", "valid_from", "id")
-        .values(*HIT_FIELDS)
+    return _HIT_ROWS.dicts(address_id=address_id, today=today or timezone.localdate())
+
+
+# Compiled once per process (veiligheid.prepared): the search runs this query on every request.
+_HIT_ROWS = PreparedQuery(
+    lambda address_id, today: Signal.objects.active(today=today)
+    .filter(address_id=address_id)
+    .order_by("department__name", "valid_from", "id")
+    .values(*HIT_FIELDS),
+    address_id=int,
+    today=date,
+)
+
+
+def _tally_query(user_id, day_ago, hour_ago):
+    return (
+        SearchTally.objects.filter(user_id=user_id, occurred_at__gte=day_ago)
+        .values("user_id")
+        .annotate(day=Count("pk"), hour=Count("pk", filter=Q(occurred_at__gte=hour_ago)))
+        .values_list("day", "hour")
+        .order_by()
     )
+
+
+# Compiled once per process: the anti-fishing limit is counted on every search.
+_TALLY = PreparedQuery(_tally_query, user_id=int, day_ago=datetime, hour_ago=datetime)
+
+
+def search_tally_counts(*, user_id, now) -> dict:
+    """The user's search requests in the last day and the last hour (anti-fishing limit): one indexed query."""
+    rows = _TALLY.rows(user_id=user_id, day_ago=now - timedelta(days=1), hour_ago=now - timedelta(hours=1))
+    day, hour = rows[0] if rows else (0, 0)
+    return {"day": day, "hour": hour}
 
 
 def hits_from_rows(rows) -> list[DepartmentHit]:

@@ -17,8 +17,8 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,15 +166,13 @@ def _notify(users, *, kind: str, subject: str, text: str):
 
 def search_limit_take(*, user, now=None):
     """Count one search request against the user's hourly and daily limit (anti-fishing), or raise
-    SearchLimitExceeded when either is used up. An attempt that passes counts, even if the search then fails;
-    a bulk check counts once (one row per request id). Two short queries, bounded by the daily limit."""
+    SearchLimitExceeded when either is used up. Called in the transaction that records the search, a search
+    that fails before it is on record does not count. A bulk check counts once (one row per request id). Two
+    short queries, bounded by the daily limit."""
     now = now or timezone.now()
     per_hour = settings.SIGNAL_SEARCH_LIMIT_PER_HOUR
     per_day = settings.SIGNAL_SEARCH_LIMIT_PER_DAY
-    hour_ago = now - timedelta(hours=1)
-    counts = SearchTally.objects.filter(user=user, occurred_at__gte=now - timedelta(days=1)).aggregate(
-        day=Count("pk"), hour=Count("pk", filter=Q(occurred_at__gte=hour_ago))
-    )
+    counts = selectors.search_tally_counts(user_id=user.pk, now=now)
     if per_hour and counts["hour"] >= per_hour:
         raise SearchLimitExceeded(
             _(
@@ -194,8 +192,14 @@ def search_limit_take(*, user, now=None):
             period="day",
         )
     request_id = (get_current() or {}).get("request_id") or new_trace_id()
-    SearchTally.objects.bulk_create([SearchTally(user=user, request_id=request_id, occurred_at=now)],
-                                    ignore_conflicts=True)
+    # A plain INSERT: the ORM's bulk_create compiled this on every search. A bulk check counts once per request.
+    meta, quote = SearchTally._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("user", "request_id", "occurred_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [user.pk, request_id, connection.ops.adapt_datetimefield_value(now)],
+        )
 
 
 def search_tally_prune(*, now=None) -> int:
@@ -240,26 +244,26 @@ def address_hit_search(*, user, address, purpose, request=None):
         raise ValidationError({"address": _("Kies een adres.")})
     with _audit_request_id():
         try:
-            search_limit_take(user=user)
+            # One transaction (one commit) for the tally, the audit record and any notifications: the hits are
+            # only returned once the search is on record; a refusal is recorded after the rollback.
+            with transaction.atomic():
+                search_limit_take(user=user)
+                rows = selectors.address_hit_rows(address=address)  # one indexed query
+                hits = selectors.hits_from_rows(rows)
+                access_event_record(
+                    action=AccessEvent.Action.ADDRESS_SEARCH,
+                    request=request,
+                    actor=user,
+                    obj=address,
+                    query=address.search_key,
+                    purpose=purpose,
+                    result_count=len(hits),
+                )
+                if any(row["notify_on_search"] for row in rows):
+                    _notify_searched(user=user, address=address, rows=rows)
         except SearchLimitExceeded:
             _record_refusal(user=user, request=request, query=address.search_key, purpose=purpose, obj=address)
             raise
-        rows = selectors.address_hit_rows(address=address)  # one indexed query
-        hits = selectors.hits_from_rows(rows)
-        notify = any(row["notify_on_search"] for row in rows)
-        # The audit record opens its own transaction; only with notifications does it share one with them.
-        with transaction.atomic() if notify else contextlib.nullcontext():
-            access_event_record(
-                action=AccessEvent.Action.ADDRESS_SEARCH,
-                request=request,
-                actor=user,
-                obj=address,
-                query=address.search_key,
-                purpose=purpose,
-                result_count=len(hits),
-            )
-            if notify:
-                _notify_searched(user=user, address=address, rows=rows)
     return hits
 
 
@@ -272,18 +276,19 @@ def address_unresolved_search_record(*, user, query: str, purpose, request=None)
     query = (query or "").strip()[:120]
     with _audit_request_id():
         try:
-            search_limit_take(user=user)
+            with transaction.atomic():
+                search_limit_take(user=user)
+                access_event_record(
+                    action=AccessEvent.Action.ADDRESS_SEARCH,
+                    request=request,
+                    actor=user,
+                    object_type="areas.Address",
+                    query=query,
+                    purpose=purpose,
+                )
         except SearchLimitExceeded:
             _record_refusal(user=user, request=request, query=query, purpose=purpose)
             raise
-        access_event_record(
-            action=AccessEvent.Action.ADDRESS_SEARCH,
-            request=request,
-            actor=user,
-            object_type="areas.Address",
-            query=query,
-            purpose=purpose,
-        )
 
 
 def _notify_searched(*, user, address, rows):
@@ -579,7 +584,6 @@ def _resolve_postcode_rows(rows, chunk=250):
     Same rules as the address search: a given suffix must match huisletter + toevoeging; without a suffix the
     plain number is meant when it exists. Other lines are left for `_resolve` (status stays "").
     """
-    from django.db.models import Q
 
     from areas.models import Address
     from areas.normalize import compact_suffix, parse_address_query

@@ -151,6 +151,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Session: sliding idle timeout. access.middleware.SessionIdleMiddleware pushes the expiry back at most once per
 # SESSION_TOUCH_SECONDS instead of writing the session on every request (so the timeout is between
 # SESSION_COOKIE_AGE - SESSION_TOUCH_SECONDS and SESSION_COOKIE_AGE of inactivity).
+SESSION_ENGINE = "veiligheid.sessions"  # Django's database sessions, lookup compiled once per process
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
 SESSION_TOUCH_SECONDS = env_int("SESSION_TOUCH_SECONDS", 60)
 SESSION_SAVE_EVERY_REQUEST = False

@@ -25,11 +25,13 @@ A = AccessEvent.Action
 def failing_audit(monkeypatch):
     """Make the insert of every access event fail, as a full disk or a lost connection would."""
 
-    def broken_save(self, *args, **kwargs):
+    def broken_insert(obj):
         raise DatabaseError("injected: audit insert failed")
 
     def arm():
-        monkeypatch.setattr(AccessEvent, "save", broken_save)
+        from audit import chain
+
+        monkeypatch.setattr(chain, "_insert", broken_insert)
 
     return arm
 
