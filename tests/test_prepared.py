@@ -100,3 +100,41 @@ def test_an_integer_value_checked_against_its_field_range_still_compiles():
     rows = PreparedQuery(lambda postcode, number: Address.objects.filter(postcode=postcode, number=number)
                          .values_list("id"), postcode=str, number=int)
     assert rows.rows(postcode="1311AB", number=12) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_statement_is_prepared_on_the_server_once_per_connection():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side PREPARE is a PostgreSQL feature")
+    th = Department.objects.create(code="th", name="Toezicht")
+    user = make_user("eerste", department=th)
+    grant(user, R.SIGNAL_SEARCH, days=30)
+    today = dt.date.today()
+    assert EFFECTIVE.dicts(user_id=user.pk, today=today) == list(_effective(user.pk, today))
+    name = EFFECTIVE.compiled().server_name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [name])
+        assert cursor.fetchone()[0] == 1
+    # A new connection has nothing prepared: the statement is prepared again there, and still answers.
+    connection.close()
+    assert EFFECTIVE.dicts(user_id=user.pk, today=today) == list(_effective(user.pk, today))
+
+
+@pytest.mark.django_db
+def test_a_statement_the_server_refuses_to_prepare_falls_back_to_the_plain_query():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side PREPARE is a PostgreSQL feature")
+    Department.objects.create(code="th", name="Toezicht")
+    codes = PreparedQuery(lambda name: Department.objects.filter(name=name).values_list("code"), name=str)
+    # Something else already holds the statement's name on this connection: PREPARE fails inside the test's
+    # transaction, the query still answers, and the transaction is intact.
+    with connection.cursor() as cursor:
+        cursor.execute(f"PREPARE {codes.compiled().server_name} AS SELECT 1")
+    assert codes.rows(name="Toezicht") == [("th",)]
+    assert codes.compiled().server_sql is None  # refused by the server, so plain from now on
+    assert codes.rows(name="Onbekend") == []
+    assert Department.objects.count() == 1

@@ -18,10 +18,16 @@ converters applied (dates, booleans), `dicts()` dicts like values(), `instances(
 select_related objects.
 """
 import datetime as dt
+import hashlib
+import logging
+import re
 import threading
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, router
+from django.db import DatabaseError, connections, router, transaction
+
+logger = logging.getLogger(__name__)
 
 
 def _stand_ins(kinds: dict, variant: int) -> dict:
@@ -43,14 +49,18 @@ def _stand_ins(kinds: dict, variant: int) -> dict:
 
 
 class _Compiled:
-    __slots__ = ("sql", "slots", "compiler", "converters", "columns")
+    __slots__ = ("sql", "slots", "compiler", "converters", "columns", "server_sql", "server_name")
 
-    def __init__(self, sql, slots, compiler, converters, columns):
+    def __init__(self, sql, slots, compiler, converters, columns, server_sql=None):
         self.sql = sql
         self.slots = slots  # per SQL parameter: (name, adapt) for a named value, or (None, frozen value)
         self.compiler = compiler
         self.converters = converters
         self.columns = columns
+        # PostgreSQL: the statement for PREPARE (frozen values as literals, named values as $1..$n), so the server
+        # also plans it once per connection instead of on every request.
+        self.server_sql = server_sql
+        self.server_name = "vp_" + hashlib.sha256(server_sql.encode()).hexdigest()[:20] if server_sql else None
 
 
 class PreparedQuery:
@@ -106,7 +116,28 @@ class PreparedQuery:
             raise ImproperlyConfigured(f"PreparedQuery: the SQL does not carry the value(s) {sorted(missing)}")
         columns = compiler.select[0:compiler.col_count]
         converters = compiler.get_converters([column[0] for column in columns])
-        return _Compiled(sql, tuple(slots), compiler, converters, tuple(alias for _expr, _sql, alias in columns))
+        server_sql = self._server_sql(connections[alias], sql, slots)
+        return _Compiled(sql, tuple(slots), compiler, converters, tuple(alias for _expr, _sql, alias in columns),
+                         server_sql)
+
+    def _server_sql(self, connection, sql, slots):
+        """The statement for a server-side PREPARE, or None where that is not used."""
+        if connection.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+            return None
+        connection.ensure_connection()
+        names = list(self._kinds)
+        with connection.connection.cursor() as raw:
+            parts, position = [], iter(slots)
+            for token in re.split(r"(%%|%s)", sql):
+                if token == "%%":
+                    parts.append("%")
+                elif token == "%s":
+                    name, value = next(position)
+                    parts.append(f"${names.index(name) + 1}" if name is not None
+                                 else raw.mogrify("%s", [value]).decode())
+                else:
+                    parts.append(token)
+        return "".join(parts)
 
     def compiled(self, using=None) -> _Compiled:
         alias = using or self._default_alias()
@@ -130,9 +161,14 @@ class PreparedQuery:
             raise TypeError(f"PreparedQuery needs exactly {sorted(self._kinds)}, got {sorted(values)}")
         alias = using or self._default_alias()
         compiled = self.compiled(alias)
-        params = [adapt(values[name]) if name is not None else adapt for name, adapt in compiled.slots]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            if compiled.server_sql is not None and _server_prepare(connection, cursor, compiled):
+                cursor.execute(f"EXECUTE {compiled.server_name}({', '.join(['%s'] * len(self._kinds))})",
+                               [values[name] for name in self._kinds])
+            else:
+                cursor.execute(compiled.sql,
+                               [adapt(values[name]) if name is not None else adapt for name, adapt in compiled.slots])
             rows = cursor.fetchall()
         if compiled.converters and rows:
             rows = [tuple(row) for row in compiled.compiler.apply_converters(rows, compiled.converters)]
@@ -166,6 +202,27 @@ class PreparedQuery:
         """Run the query with these values: a list of dicts keyed like values() (field names, then annotations)."""
         compiled = self.compiled(using)
         return [dict(zip(compiled.columns, row, strict=True)) for row in self.rows(using=using, **values)]
+
+
+def _server_prepare(connection, cursor, compiled) -> bool:
+    """PREPARE the statement on this database connection once (prepared statements live as long as the connection
+    and survive a rollback). False, and the plain statement is used from then on, if the server refuses it."""
+    raw = connection.connection
+    entry = connection.__dict__.get("_vp_prepared")
+    if entry is None or entry[0] is not raw:  # a new connection has nothing prepared
+        entry = connection.__dict__["_vp_prepared"] = (raw, set())
+    prepared = entry[1]
+    if compiled.server_name in prepared:
+        return True
+    try:
+        with transaction.atomic(using=connection.alias):
+            cursor.execute(f"PREPARE {compiled.server_name} AS {compiled.server_sql}")
+    except DatabaseError as exc:
+        logger.warning("PREPARE %s refused (%s); the query runs unprepared", compiled.server_name, exc)
+        compiled.server_sql = None
+        return False
+    prepared.add(compiled.server_name)
+    return True
 
 
 def _lookup_values(query):
