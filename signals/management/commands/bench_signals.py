@@ -8,6 +8,7 @@ Safety: it only runs against the database named in --database-url, creates it wh
 that holds anything but earlier benchmark data (users other than "bench-*"), or the database the platform itself is
 configured with. The measurement runs in a child process whose DATABASE_URL is the benchmark database.
 """
+import gc
 import io
 import os
 import random
@@ -310,6 +311,9 @@ class Command(BaseCommand):
         from signals.models import SearchTally
 
         SearchTally.objects.filter(user__in=self.searchers).delete()
+        # What autovacuum does in production (the server may run with it off): no dead rows left for the counts.
+        with connection.cursor() as cur:
+            cur.execute("VACUUM (ANALYZE) signals_searchtally, audit_chainhead")
         clients = []
         for searcher in self.searchers:
             client = Client()
@@ -321,6 +325,10 @@ class Command(BaseCommand):
         queries = [
             f"{a.postcode[:4]} {a.postcode[4:]} {a.number}" for a in (addresses.get(i) for i in ids) if a is not None
         ]
+
+        # As veiligheid/wsgi.py does in a server process: start-up objects out of the garbage collector's view.
+        gc.collect()
+        gc.freeze()
 
         def run(kind, make_request, n):
             timings, statuses = [], {}
@@ -379,8 +387,13 @@ class Command(BaseCommand):
         db_ms = sum(ms for ms, _sql in captured)
         self.stdout.write(f"\nQueries in één zoekvraag (pagina): {len(captured)}, samen {db_ms:.2f} ms "
                           f"van {total:.2f} ms")
+        with connection.cursor() as cur:  # statements PREPAREd on this connection (veiligheid.prepared)
+            cur.execute("SELECT name, statement FROM pg_prepared_statements")
+            prepared = {name: statement.split(" AS ", 1)[-1] for name, statement in cur.fetchall()}
         for ms, sql in captured:
-            self.stdout.write(f"  {ms:6.2f} ms  {' '.join(sql.split())[:110]}")
+            name = sql.split("(")[0].removeprefix("EXECUTE ").strip() if sql.startswith("EXECUTE ") else None
+            text = f"[prepared] {prepared[name]}" if name in prepared else sql
+            self.stdout.write(f"  {ms:6.2f} ms  {' '.join(text.split())[:110]}")
         self.stdout.write("\nEXPLAIN ANALYZE van de hits-query:")
         sample = self.hit_addresses[0]
         qs = Signal.objects.active().filter(address_id=sample).order_by("department__name", "valid_from", "id")
