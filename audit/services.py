@@ -5,6 +5,8 @@
 - `bulk_change_record(...)`: the trace of a bulk write (QuerySet.update, bulk_create, bulk_update, delete) that
   auditlog cannot see. Models using audit.models.AuditedQuerySet call it for you via `audited_update()` etc.
 """
+import re
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,19 +14,23 @@ from .chain import append_access_event
 from .context import get_current
 from .models import AccessEvent
 
+# C0 controls (newlines and tabs included), DEL, C1 controls and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
 
 def clean_text(value, limit=255) -> str:
     """Logged values cannot forge log lines: control characters and newlines become visible escapes."""
     if value is None:
         return ""
     text = str(value)
-    out = []
-    for ch in text:
-        if ch in "\r\n\t" or ord(ch) < 32 or ord(ch) == 127 or 0x80 <= ord(ch) < 0xA0 or ch in "\u2028\u2029":
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)[:limit]
+    if _CONTROL.search(text) is None:  # the usual case, without a Python loop over every character
+        return text[:limit]
+    return _CONTROL.sub(_escape, text)[:limit]
 
 
 def _grant_from_request(request, actor):
