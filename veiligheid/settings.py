@@ -117,6 +117,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "veiligheid.forms.FormRenderer"  # Django's Jinja2 widget templates (faster), Django's as fallback
+
 WSGI_APPLICATION = "veiligheid.wsgi.application"
 
 DATABASES = {

@@ -207,3 +207,35 @@ def test_django_admin_holds_only_platform_reference_data():
     for url in ("/django-beheer/auditlog/logentry/", "/django-beheer/authtoken/tokenproxy/", "/django-beheer/auth/group/",
                 "/django-beheer/axes/accessattempt/", "/django-beheer/signals/signal/"):
         assert client.get(url).status_code == 404, url
+
+
+def test_admin_forms_render_with_the_platform_form_renderer():
+    """Fields render through Django's Jinja2 widget templates; the admin's own widget templates (Django templates
+    only) still render through the fallback."""
+    from access.models import Department
+
+    first, _ = admins()
+    dept = Department.objects.create(code="oov", name="Openbare Orde en Veiligheid", phone="036 333")
+    client = login(Client(), first)
+    add = client.get("/django-beheer/access/department/add/")
+    assert add.status_code == 200
+    html = add.content.decode()
+    assert 'name="code"' in html and 'name="email"' in html and 'type="email"' in html
+    change = client.get(f"/django-beheer/access/department/{dept.pk}/change/")
+    assert change.status_code == 200 and 'value="036 333"' in change.content.decode()
+    saved = client.post(f"/django-beheer/access/department/{dept.pk}/change/",
+                        {"code": "oov", "name": "OOV", "phone": "036 444", "email": ""})
+    assert saved.status_code == 302
+    dept.refresh_from_db()
+    assert (dept.name, dept.phone) == ("OOV", "036 444")
+
+
+def test_widget_templates_that_exist_only_as_django_templates_come_from_the_fallback():
+    from django.forms.renderers import get_default_renderer
+    from django.template.backends.django import Template as DjangoTemplate
+    from django.template.backends.jinja2 import Template as Jinja2Template
+
+    renderer = get_default_renderer()
+    assert isinstance(renderer.get_template("django/forms/widgets/text.html"), Jinja2Template)
+    wrapper = renderer.get_template("admin/widgets/related_widget_wrapper.html")  # the admin's, Django-only
+    assert isinstance(wrapper, DjangoTemplate)
