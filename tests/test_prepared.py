@@ -138,3 +138,14 @@ def test_a_statement_the_server_refuses_to_prepare_falls_back_to_the_plain_query
     assert codes.compiled().server_sql is None  # refused by the server, so plain from now on
     assert codes.rows(name="Onbekend") == []
     assert Department.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_value_the_orm_converts_is_converted_the_same_way_on_every_run():
+    # An integer looked up in a text column reaches the SQL as text; later values are converted alike (also in the
+    # server-side EXECUTE on PostgreSQL).
+    Department.objects.create(code="5", name="Vijf")
+    by_code = PreparedQuery(lambda code: Department.objects.filter(code=code).values_list("name"), code=int)
+    assert by_code.rows(code=5) == [("Vijf",)]
+    assert by_code.rows(code=6) == []
+    assert by_code.rows(code=5) == [("Vijf",)]

@@ -164,8 +164,9 @@ class PreparedQuery:
         connection = connections[alias]
         with connection.cursor() as cursor:
             if compiled.server_sql is not None and _server_prepare(connection, cursor, compiled):
+                adapt = dict(slot for slot in compiled.slots if slot[0] is not None)  # name -> adapter
                 cursor.execute(f"EXECUTE {compiled.server_name}({', '.join(['%s'] * len(self._kinds))})",
-                               [values[name] for name in self._kinds])
+                               [adapt[name](values[name]) for name in self._kinds])
             else:
                 cursor.execute(compiled.sql,
                                [adapt(values[name]) if name is not None else adapt for name, adapt in compiled.slots])
