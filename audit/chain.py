@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
-from veiligheid.prepared import PreparedQuery
+from veiligheid.prepared import PreparedQuery, insert_row
 
 ACCESS = "access"
 CHANGE = "change"
@@ -150,27 +150,6 @@ def _advance(head, row_hash):
         )
 
 
-def _insert(obj):
-    """INSERT one new append-only row and give it its id: what obj.save(force_insert=True) does for these models,
-    without the ORM compiling the statement again for every audited request (they have no save signals)."""
-    meta, quote = type(obj)._meta, connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    returning = connection.features.can_return_columns_from_insert
-    if returning:
-        sql += f" RETURNING {quote(meta.pk.column)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(cursor, meta.db_table,
-                                                                                  meta.pk.column)
-    obj.pk = pk
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return obj
-
-
 def append_access_event(event):
     """Give an unsaved AccessEvent its place in the access chain and insert it."""
     with transaction.atomic(savepoint=False):  # inside the action's transaction: its failure fails the action
@@ -181,7 +160,7 @@ def append_access_event(event):
         values = {name: getattr(event, name) for name in ACCESS_FIELDS}
         values.update(seq=event.seq, prev_hash=event.prev_hash)
         event.row_hash = access_event_hash(values)
-        _insert(event)
+        insert_row(event)  # AccessEvent has no save signals; the ORM's save compiled this every time
         _advance(head, event.row_hash)
     return event
 

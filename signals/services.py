@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from access.permissions import has_perm
 from audit.context import get_current, new_trace_id, reset_current, set_current
 from audit.models import AccessEvent
 from audit.services import access_event_record
+from veiligheid.prepared import insert_row
 
 from . import selectors
 from .models import Category, Notification, SearchTally, Signal
@@ -192,14 +193,8 @@ def search_limit_take(*, user, now=None):
             period="day",
         )
     request_id = (get_current() or {}).get("request_id") or new_trace_id()
-    # A plain INSERT: the ORM's bulk_create compiled this on every search. A bulk check counts once per request.
-    meta, quote = SearchTally._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in ("user", "request_id", "occurred_at"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            [user.pk, request_id, connection.ops.adapt_datetimefield_value(now)],
-        )
+    # One row per request (a bulk check counts once); inserted without the ORM compiling it on every search.
+    insert_row(SearchTally(user=user, request_id=request_id, occurred_at=now), ignore_conflicts=True)
 
 
 def search_tally_prune(*, now=None) -> int:

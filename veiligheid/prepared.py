@@ -205,6 +205,35 @@ class PreparedQuery:
         return [dict(zip(compiled.columns, row, strict=True)) for row in self.rows(using=using, **values)]
 
 
+def insert_row(obj, *, ignore_conflicts=False, using=None):
+    """INSERT one new row for `obj` and give it its id (None when ignore_conflicts skipped it): what
+    obj.save(force_insert=True) stores, without the ORM compiling the statement on every call. Sends no save
+    signals, so only for models that have none (audit rows, counters)."""
+    meta = type(obj)._meta
+    connection = connections[using or router.db_for_write(type(obj))]
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if returning:
+            row = cursor.fetchone()
+            pk = row[0] if row else None
+        else:
+            pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column) if cursor.rowcount else None
+    obj.pk = pk
+    obj._state.adding = pk is None
+    obj._state.db = connection.alias
+    return obj
+
+
 def _server_prepare(connection, cursor, compiled) -> bool:
     """PREPARE the statement on this database connection once (prepared statements live as long as the connection
     and survive a rollback). False, and the plain statement is used from then on, if the server refuses it."""

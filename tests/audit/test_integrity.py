@@ -25,13 +25,13 @@ A = AccessEvent.Action
 def failing_audit(monkeypatch):
     """Make the insert of every access event fail, as a full disk or a lost connection would."""
 
-    def broken_insert(obj):
+    def broken_insert(obj, **kwargs):
         raise DatabaseError("injected: audit insert failed")
 
     def arm():
         from audit import chain
 
-        monkeypatch.setattr(chain, "_insert", broken_insert)
+        monkeypatch.setattr(chain, "insert_row", broken_insert)
 
     return arm
 

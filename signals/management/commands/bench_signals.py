@@ -168,9 +168,9 @@ class Command(BaseCommand):
                 return
             cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
             cur.execute(
-                "SELECT indexname FROM pg_indexes WHERE (tablename = 'areas_address' AND (indexname LIKE '%%_pkey' "
-                "OR indexdef LIKE '%%(postcode, number)%%')) OR (tablename = 'signals_signal' "
-                "AND indexdef LIKE '%%(address_id, department_id)%%')"
+                "SELECT indexname FROM pg_indexes WHERE (tablename = 'areas_address' AND (indexname LIKE '%_pkey' "
+                "OR indexdef LIKE '%(postcode, number)%')) OR (tablename = 'signals_signal' "
+                "AND indexdef LIKE '%(address_id, department_id)%')"
             )
             relations = ["areas_address", "signals_signal", *(row[0] for row in cur.fetchall())]
             started = time.perf_counter()
