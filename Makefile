@@ -1,11 +1,14 @@
 # The two commands of the README: `make run` and `make test`.
+# `make install` installs what the platform needs to run (requirements.txt); `make install-dev` adds the test and
+# lint tools (requirements-dev.txt), which `make test` and `make lint` use and production never gets.
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install migrate demo lint bench worker beat messages clean
+.PHONY: run test install install-dev migrate demo lint bench worker beat messages clean
 
 $(STAMP): requirements.txt package.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -15,7 +18,13 @@ $(STAMP): requirements.txt package.json
 	  else echo "npm not found: maps and charts need Node.js (npm) for their front-end packages"; fi
 	@touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 migrate: install
 	@mkdir -p var
@@ -28,10 +37,10 @@ run: demo
 	@echo "Veiligheidsplatform: http://127.0.0.1:$(PORT)/  (demo-accounts: zie README)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+test: install-dev
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 
 worker: install
