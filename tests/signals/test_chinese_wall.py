@@ -3,17 +3,24 @@ superuser) never receives department B's category or details, and B's signal ids
 import csv
 import io
 import uuid
+from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from access import roles as R
 from signals.models import Signal
 from tests.factories import grant, login
 
 SECRETS = ("GEHEIM", "Woonfraude", "woonfraude", "TH-GEHEIM-77", "Vier bewoners")
+
+
+def in_a_month():
+    """A valid end date for a signal, whatever day the suite runs."""
+    return (timezone.localdate() + timedelta(days=30)).isoformat()
 
 
 @pytest.fixture
@@ -60,7 +67,7 @@ def test_other_departments_signal_ids_answer_404_on_every_page(client, people, s
         expected = 404 if who != "searcher" else 403  # the searcher holds no officer grant at all: the page is closed
         assert response.status_code == expected, url
         assert_clean(response.content.decode())
-        response = client.post(url, {"reason": "weg ermee", "details": "overschreven", "valid_until": "2027-01-01"})
+        response = client.post(url, {"reason": "weg ermee", "details": "overschreven", "valid_until": in_a_month()})
         assert response.status_code == expected
     secret_signal.refresh_from_db()
     assert secret_signal.status == Signal.Status.ACTIVE and secret_signal.details.startswith("GEHEIM")
@@ -101,11 +108,11 @@ def test_create_in_other_department_or_with_foreign_category_is_refused(client, 
     login(client, people["root"])
     response = client.post("/signalen/afdeling/toezicht-handhaving/nieuw/", {
         "address": "1311 AB 14", "category": depts["cats"]["woonfraude"].pk, "contact_officer": people["root"].pk,
-        "valid_until": "2027-01-01"})
+        "valid_until": in_a_month()})
     assert response.status_code == 404
     html = client.post("/signalen/afdeling/sociale-zaken/nieuw/", {
         "address": "1311 AB 14", "category": depts["cats"]["woonfraude"].pk, "contact_officer": people["root"].pk,
-        "valid_until": "2027-01-01"}).content.decode()
+        "valid_until": in_a_month()}).content.decode()
     assert "Woonfraude" not in html
     assert not Signal.objects.filter(address=addresses["a14"]).exists()
 

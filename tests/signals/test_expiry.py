@@ -1,5 +1,5 @@
 """Expiry and retention with frozen time: the nightly jobs, their audit trace, and the tombstone."""
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import time_machine
 from auditlog.models import LogEntry
@@ -10,7 +10,8 @@ from audit.models import AccessEvent
 from signals import selectors, services, tasks
 from signals.models import Signal
 
-START = timezone.make_aware(datetime(2026, 3, 10, 10, 0))
+# Tomorrow at ten (local time): after the fixtures' grants start, whatever day the suite runs.
+START = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), time(10)))
 
 
 def test_signal_past_valid_until_is_no_hit_and_is_ended_by_the_nightly_job(place, addresses):

@@ -315,17 +315,25 @@ def test_notifications_page_lists_own_and_marks_read(as_user, place, addresses, 
 
 
 def test_since_is_the_month_in_dutch(as_user, place, addresses):
-    from datetime import datetime
+    from datetime import date, datetime, time
 
     import time_machine
 
-    with time_machine.travel(timezone.make_aware(datetime(2026, 3, 10, 12, 0)), tick=False):
+    months = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+              "november", "december"]
+    # The 10th of next month, and the 2nd two months after that, counted from the day the suite runs.
+    first = (timezone.localdate().replace(day=1) + timedelta(days=32)).replace(day=10)
+    months_from_january = first.month + 1  # two months after first, counted from 0
+    later = date(first.year + months_from_january // 12, months_from_january % 12 + 1, 2)
+    with time_machine.travel(timezone.make_aware(datetime.combine(first, time(12))), tick=False):
         place("hh", "th", addresses["a14"])
-    with time_machine.travel(timezone.make_aware(datetime(2026, 5, 2, 12, 0)), tick=False):
-        place("hh", "th", addresses["a14"])  # a later signal of the same department: still "since March"
+    with time_machine.travel(timezone.make_aware(datetime.combine(later, time(12))), tick=False):
+        place("hh", "th", addresses["a14"])  # a later signal of the same department: still "since" the first month
         client = as_user("searcher")
         html = search(client, "1311 AB 14").content.decode()
-    assert "maart 2026" in html and "mei 2026" not in html and "10 maart" not in html
+    since = f"{months[first.month - 1]} {first.year}"
+    assert since in html, since
+    assert f"{months[later.month - 1]} {later.year}" not in html and f"10 {months[first.month - 1]}" not in html
 
 
 def test_bulk_postcode_lines_follow_the_search_rules(as_user, addresses):
