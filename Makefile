@@ -49,11 +49,12 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A veiligheid beat --loglevel=info
 
-# Benchmarks on a separate PostgreSQL database (never the platform's own). BENCH_ARGS="--addresses 20000 --signals 2000"
-# gives a quick smoke run; the defaults are the issue's targets (10 million addresses, 1 million active signals).
+# Benchmarks on separate PostgreSQL databases (never the platform's own): 10 million addresses with one client, then
+# gunicorn with 32 concurrent clients and a bulk check alongside, beside the code before issue 9 (README "Benchmarks").
+# Quick smoke run: BENCH_ARGS="--addresses 20000 --signals 2000 --duration 5"; also --skip-volume, --no-baseline.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/vp_bench
 bench: install
-	DEBUG=1 $(PY) manage.py bench_signals --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+	DEBUG=1 $(PY) manage.py bench_load --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules
