@@ -32,7 +32,7 @@ class AccessEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AccessEvent
         fields = [
-            "id", "seq", "occurred_at", "actor_username", "actor_department", "role", "authorisation_id", "action",
+            "id", "occurred_at", "actor_username", "actor_department", "role", "authorisation_id", "action",
             "outcome", "object_type", "object_id", "object_label", "query", "purpose", "result_count", "ip_address",
             "user_agent", "request_id", "path",
         ]

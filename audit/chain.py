@@ -1,15 +1,32 @@
-"""Tamper evidence: two hash chains, "access" (AccessEvent rows) and "change" (auditlog LogEntry rows via ChangeSeal).
+"""Tamper evidence without a platform-wide lock: events are inserted as they happen, one sealer chains them later.
 
-Every link stores `row_hash = HMAC-SHA256(key, chain | seq | prev_hash | canonical content)`; `prev_hash` is the
-previous link's row_hash. An edited row no longer matches its hash, a deleted row leaves a gap in `seq`, a row
-inserted outside the application has no `seq`/seal or a hash that cannot be made without the key, and a cut-off
-tail no longer matches the MAC-protected chain head. Retention removes a prefix and leaves a MAC-protected
-checkpoint (first_seq, anchor_hash) so the rest stays verifiable.
+Two chains: "access" (audit.AccessEvent) and "change" (auditlog's LogEntry).
 
-Appends of both chains are serialised by one lock (pg_advisory_xact_lock on PostgreSQL, plus a row lock on the
-chain head), held until the surrounding transaction commits, so several processes form one chain and the two
-chains can never deadlock each other. The key is AUDIT_CHAIN_KEY (default: derived from SECRET_KEY); it must stay
-the same for the life of the log.
+Writing (audit.services, in the request's own transaction, no lock): an access event is inserted with
+`row_hash = HMAC(key, canonical content)`, so an edited row no longer matches its own hash. On PostgreSQL the
+database stamps every audit row with the id of the transaction that inserted it (`xact`, column default
+`pg_current_xact_id()`; on auditlog's table the extra column `vp_xact`).
+
+Sealing (`seal_all`, a Celery beat task every few seconds and on demand before `verify_audit`): one sealer at a time
+(a try-lock that only sealers take) closes a *segment* per chain: every row whose key lies in [key_from, key_to),
+where key_from is where the previous segment ended. The key is the inserting transaction id on PostgreSQL and the
+row id on SQLite. key_to is chosen so that no row can ever still appear below it:
+- PostgreSQL: the oldest transaction of this database that is still running (or the next transaction id to be
+  handed out when none runs). Every transaction below it has ended, so its rows are all visible now, and a
+  transaction that commits later has a higher id: rows are sealed once, completely, whatever order commits come in.
+- SQLite: there is one writer at a time and the sealer holds the write lock, so max(id) + 1.
+A segment stores the number of rows, the first and last id, and `digest = HMAC(key, chain, seq, previous digest,
+key range, count, SHA-256 over "id:row hash" of its rows in id order)`: deleting, inserting or changing a sealed row
+changes the digest; deleting a whole segment leaves a gap in `seq`; cutting off the newest segments is caught by the
+digest file below.
+
+Outside the database (audit.digests): after each segment commits, (chain, seq, digest) is appended to an
+append-only digest file (AUDIT_DIGEST_DIR) and logged to the `audit.digest` logger (route it to a remote syslog), as
+CloudTrail's digest files do. `verify_audit` checks the database against it, so wiping, truncating or rolling the
+log back to older values is detected even by someone who can rewrite every table.
+
+Retention (audit.retention) removes whole segments older than the retention period and leaves a MAC-protected
+checkpoint, so the rest stays verifiable. The key is AUDIT_CHAIN_KEY (default: derived from SECRET_KEY).
 """
 import datetime as dt
 import hashlib
@@ -21,12 +38,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
-from veiligheid.prepared import PreparedQuery, insert_row
-
 ACCESS = "access"
 CHANGE = "change"
-# One lock for both chains (an arbitrary constant: "vp-audit").
-ADVISORY_LOCK_KEY = 0x76702D6175646974
+CHAINS = (ACCESS, CHANGE)
+# Only sealers (and retention) take this lock; requests never do. An arbitrary constant: "vp-seal".
+SEALER_LOCK_KEY = 0x76702D7365616C
+# Rows per query when sealing and verifying (a segment is what was written between two sealer runs, read in chunks).
+CHUNK = 5000
 
 ACCESS_FIELDS = (
     "occurred_at", "actor_id", "actor_username", "actor_department", "role", "authorisation_id", "action", "outcome",
@@ -37,6 +55,8 @@ LOGENTRY_FIELDS = (
     "id", "content_type_id", "object_pk", "object_id", "object_repr", "action", "changes_text", "changes", "actor_id",
     "actor_email", "cid", "remote_addr", "remote_port", "timestamp", "additional_data", "serialized_data",
 )
+LOGENTRY_TABLE = "auditlog_logentry"
+LOGENTRY_XACT = "vp_xact"  # added to auditlog's table by audit migration 0005 (PostgreSQL only)
 
 
 def _key() -> bytes:
@@ -76,115 +96,216 @@ def mac(*parts) -> str:
     return hmac.new(_key(), message, hashlib.sha256).hexdigest()
 
 
-def link_hash(chain: str, seq: int, prev_hash: str, fields: tuple, values: dict) -> str:
-    return mac(chain, int(seq), prev_hash or "", [[name, _norm(name, values.get(name))] for name in fields])
-
-
 def access_event_hash(values: dict) -> str:
-    """values: a dict (or .values() row) with seq, prev_hash and ACCESS_FIELDS."""
-    return link_hash(ACCESS, values["seq"], values["prev_hash"], ACCESS_FIELDS, values)
+    """The row hash of one access event: an HMAC over its canonical content (values: a dict with ACCESS_FIELDS)."""
+    return mac(ACCESS, [[name, _norm(name, values.get(name))] for name in ACCESS_FIELDS])
 
 
-def log_entry_hash(seq: int, prev_hash: str, entry_values: dict) -> str:
-    return link_hash(CHANGE, seq, prev_hash, LOGENTRY_FIELDS, entry_values)
+def log_entry_hash(values: dict) -> str:
+    """The hash of one auditlog LogEntry as the database stored it (computed by the sealer and the verifier)."""
+    return mac(CHANGE, [[name, _norm(name, values.get(name))] for name in LOGENTRY_FIELDS])
 
 
-def head_mac(chain, seq, last_hash) -> str:
-    return mac("head", chain, int(seq), last_hash or "")
+def segment_digest(*, chain, seq, prev_digest, key_from, key_to, count, first_id, last_id, rows_digest) -> str:
+    return mac("segment", chain, int(seq), prev_digest or "", int(key_from), int(key_to), int(count),
+               first_id, last_id, rows_digest)
 
 
-def checkpoint_mac(chain, first_seq, anchor_hash, cutoff) -> str:
-    return mac("checkpoint", chain, int(first_seq), anchor_hash or "", _norm("cutoff", cutoff))
+def checkpoint_mac(chain, first_seq, anchor_hash, key_from, cutoff) -> str:
+    return mac("checkpoint", chain, int(first_seq), anchor_hash or "", int(key_from), _norm("cutoff", cutoff))
 
 
-def lock_chains():
-    """Serialise chain appends until the current transaction ends. Call inside transaction.atomic()."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-    elif connection.vendor == "sqlite":
-        # Take SQLite's write lock before reading the head, so two writers queue instead of deadlocking on the
-        # shared-to-reserved upgrade (best effort: a transaction that already read elsewhere can still get BUSY;
-        # OPTIONS["transaction_mode"] = "IMMEDIATE" removes that).
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_chainhead SET seq = seq WHERE 0")
+class _RowsDigest:
+    def __init__(self):
+        self._sha = hashlib.sha256()
+        self.count = 0
+        self.first_id = None
+        self.last_id = None
+
+    def add(self, row_id, row_hash):
+        self._sha.update(f"{row_id}:{row_hash}\n".encode())
+        self.count += 1
+        if self.first_id is None:
+            self.first_id = row_id
+        self.last_id = row_id
+
+    def hexdigest(self):
+        return self._sha.hexdigest()
 
 
-def _head_query(chain):
-    from .models import ChainHead
-
-    return ChainHead.objects.select_for_update().filter(chain=chain).values_list("seq", "last_hash", "mac")
-
-
-# Compiled once per process: every audited request reads and advances a head.
-_HEAD = PreparedQuery(_head_query, chain=str)
+# ---------------------------------------------------------------------------------------------------------------
+# Which rows a key range holds (per chain and database)
+# ---------------------------------------------------------------------------------------------------------------
 
 
-def _head(chain):
-    """The chain head, locked until the transaction ends (call after lock_chains(), inside transaction.atomic())."""
-    from .models import ChainHead
-
-    rows = _HEAD.rows(chain=chain)
-    if not rows:
-        head = ChainHead(chain=chain, seq=0, last_hash="")
-        head.mac = head_mac(chain, 0, "")
-        head.save(force_insert=True)
-        return head
-    seq, last_hash, head_mac_value = rows[0]
-    head = ChainHead(chain=chain, seq=seq, last_hash=last_hash, mac=head_mac_value)
-    head._state.adding = False
-    return head
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
 
 
-def _advance(head, row_hash):
-    head.seq += 1
-    head.last_hash = row_hash
-    head.mac = head_mac(head.chain, head.seq, row_hash)
-    meta, quote = type(head)._meta, connection.ops.quote_name
-    column = {name: quote(meta.get_field(name).column) for name in ("chain", "seq", "last_hash", "mac")}
+def _table_and_key(chain):
+    from .models import AccessEvent
+
+    quote = connection.ops.quote_name
+    if chain == ACCESS:
+        table = quote(AccessEvent._meta.db_table)
+        return table, quote("xact") if _pg() else quote("id")
+    return quote(LOGENTRY_TABLE), quote(LOGENTRY_XACT) if _pg() else quote("id")
+
+
+def _ids_in_range(chain, key_from, key_to, after_id=None, limit=CHUNK):
+    """Row ids of a chain with key in [key_from, key_to), in id order (a chunk after `after_id`)."""
+    table, key = _table_and_key(chain)
+    sql = f"SELECT id FROM {table} WHERE {key} >= %s AND {key} < %s"
+    params = [key_from, key_to]
+    if after_id is not None:
+        sql += " AND id > %s"
+        params.append(after_id)
+    sql += " ORDER BY id LIMIT %s"
+    params.append(limit)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {column['seq']} = %s, {column['last_hash']} = %s, "
-            f"{column['mac']} = %s WHERE {column['chain']} = %s",
-            [head.seq, head.last_hash, head.mac, head.chain],
-        )
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
-def append_access_event(event):
-    """Give an unsaved AccessEvent its place in the access chain and insert it."""
-    with transaction.atomic(savepoint=False):  # inside the action's transaction: its failure fails the action
-        lock_chains()
-        head = _head(ACCESS)
-        event.seq = head.seq + 1
-        event.prev_hash = head.last_hash
-        values = {name: getattr(event, name) for name in ACCESS_FIELDS}
-        values.update(seq=event.seq, prev_hash=event.prev_hash)
-        event.row_hash = access_event_hash(values)
-        insert_row(event)  # AccessEvent has no save signals; the ORM's save compiled this every time
-        _advance(head, event.row_hash)
-    return event
+def _count_where(chain, condition, params):
+    table, key = _table_and_key(chain)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), min(id) FROM {table} WHERE {condition.format(key=key)}", params)
+        return cursor.fetchone()
 
 
-def log_entry_values(entry_ids):
+def _hashes(chain, ids):
+    """[(id, row hash, stored row hash or None)] for the given ids, in id order. The stored hash exists for access
+    events (written at insert); for change records the hash is computed from what the database holds."""
     from auditlog.models import LogEntry
 
-    return {row["id"]: row for row in LogEntry.objects.filter(pk__in=list(entry_ids)).values(*LOGENTRY_FIELDS)}
+    from .models import AccessEvent
+
+    if chain == ACCESS:
+        rows = AccessEvent.objects.filter(pk__in=ids).order_by("pk").values("id", "row_hash", *ACCESS_FIELDS)
+        return [(row["id"], row["row_hash"], access_event_hash(row)) for row in rows]
+    rows = LogEntry.objects.filter(pk__in=ids).order_by("pk").values(*LOGENTRY_FIELDS)
+    result = []
+    for row in rows:
+        computed = log_entry_hash(row)
+        result.append((row["id"], computed, computed))
+    return result
 
 
-def seal_log_entry(entry_id: int):
-    """Put a freshly written LogEntry into the change chain (hashing what the database actually stored)."""
-    from .models import ChangeSeal
+def _iter_range(chain, key_from, key_to):
+    """Yield (id, row hash used in the digest, hash the content has now) for every row in the key range."""
+    after = None
+    while True:
+        ids = _ids_in_range(chain, key_from, key_to, after_id=after)
+        if not ids:
+            return
+        yield from _hashes(chain, ids)
+        after = ids[-1]
 
-    with transaction.atomic(savepoint=False):  # inside the action's transaction: its failure fails the action
-        lock_chains()
-        head = _head(CHANGE)
-        values = log_entry_values([entry_id]).get(entry_id)
-        if values is None:
-            raise RuntimeError(f"LogEntry {entry_id} vanished before it was sealed")
-        seq = head.seq + 1
-        row_hash = log_entry_hash(seq, head.last_hash, values)
-        ChangeSeal(seq=seq, log_entry_id=entry_id, prev_hash=head.last_hash, row_hash=row_hash).save()
-        _advance(head, row_hash)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sealing
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def lock_sealer(wait: bool = True) -> bool:
+    """Only one sealer at a time (per database). Requests never take this lock."""
+    if _pg():
+        with connection.cursor() as cursor:
+            if wait:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
+                return True
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SEALER_LOCK_KEY])
+            return bool(cursor.fetchone()[0])
+    # SQLite: transactions begin IMMEDIATE (settings), so the sealer already holds the database's one write lock.
+    return True
+
+
+def _safe_key_to(chain) -> int:
+    """The end of the next segment: no row with a lower key can still appear (see the module docstring)."""
+    table, key = _table_and_key(chain)
+    with connection.cursor() as cursor:
+        if not _pg():
+            cursor.execute(f"SELECT coalesce(max({key}), 0) + 1 FROM {table}")
+            return int(cursor.fetchone()[0])
+        # First the next transaction id to be handed out, then the transactions of this database still running:
+        # one that starts in between gets an id above xmax. pg_stat_clear_snapshot: read the activity afresh, not a
+        # copy from earlier in this transaction. Our own transaction counts as running too: rows it wrote could be
+        # followed by more under the same id after the segment is closed.
+        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+                       "pg_current_xact_id_if_assigned()::text::bigint")
+        xmax, own = cursor.fetchone()
+        xmax = int(xmax)
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT backend_xid::text::bigint FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+        )
+        running = [int(row[0]) for row in cursor.fetchall()]
+    epoch = xmax >> 32
+    oldest = min(xmax, int(own)) if own is not None else xmax
+    for xid32 in running:
+        full = (epoch << 32) | xid32
+        if full > xmax:  # handed out before the epoch wrapped
+            full -= 1 << 32
+        oldest = min(oldest, full)
+    return oldest
+
+
+@dataclass
+class Sealed:
+    chain: str
+    seq: int
+    count: int
+    digest: str
+
+
+def _seal_chain(chain) -> Sealed | None:
+    from .models import ChainSegment
+
+    last = ChainSegment.objects.filter(chain=chain).order_by("-seq").first()
+    key_from = last.key_to if last else 0
+    key_to = _safe_key_to(chain)
+    if key_to <= key_from:
+        return None
+    rows = _RowsDigest()
+    for row_id, row_hash, _now in _iter_range(chain, key_from, key_to):
+        rows.add(row_id, row_hash)
+    if rows.count == 0:
+        return None  # nothing new: the next segment simply starts at the same place
+    seq = (last.seq + 1) if last else 1
+    prev = last.digest if last else ""
+    digest = segment_digest(chain=chain, seq=seq, prev_digest=prev, key_from=key_from, key_to=key_to,
+                            count=rows.count, first_id=rows.first_id, last_id=rows.last_id,
+                            rows_digest=rows.hexdigest())
+    ChainSegment(chain=chain, seq=seq, key_from=key_from, key_to=key_to, count=rows.count, first_id=rows.first_id,
+                 last_id=rows.last_id, prev_digest=prev, digest=digest).save()
+    return Sealed(chain=chain, seq=seq, count=rows.count, digest=digest)
+
+
+def seal_all(*, wait: bool = False) -> list[Sealed]:
+    """Seal what both chains gained since the last run; returns the new segments ([] when another sealer runs).
+
+    Runs in its own transaction; the digest file is written after it commits (a rolled-back segment never reaches
+    the file). `wait=True` (verify_audit) waits for a running sealer instead of skipping.
+    """
+    from .digests import digest_append
+
+    if connection.in_atomic_block:
+        # A segment must commit before its digest is written outside the database, and a sealer inside someone
+        # else's transaction would hold the sealer lock for as long as that runs.
+        raise RuntimeError("seal_all runs in a transaction of its own, not inside transaction.atomic()")
+    sealed = []
+    with transaction.atomic():
+        if not lock_sealer(wait):
+            return []
+        for chain in CHAINS:
+            segment = _seal_chain(chain)
+            if segment is not None:
+                sealed.append(segment)
+        if sealed:
+            transaction.on_commit(lambda: digest_append(sealed))
+    return sealed
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -202,133 +323,215 @@ class Problem:
         return f"[{self.chain}] {self.record}: {self.message}"
 
 
-def _checkpoint(chain):
+@dataclass
+class Report:
+    """What verification found for one chain: problems (tampering) and the facts an auditor wants to see."""
+
+    chain: str
+    problems: list
+    segments: int = 0
+    sealed_rows: int = 0
+    last_seq: int = 0
+    unsealed: int = 0
+    external_seq: int | None = None
+
+
+_RECORD = {ACCESS: "toegangsgebeurtenis", CHANGE: "wijzigingsrecord"}
+
+
+@dataclass
+class Start:
+    """Where verification of a chain starts: segment `seq`, whose prev digest is `anchor`, at key `key_from`."""
+
+    seq: int = 1
+    anchor: str = ""
+    key_from: int = 0
+
+
+def chain_start(chain) -> tuple[Start, "Problem | None"]:
+    """From the newest retention checkpoint (or the very beginning when retention never ran)."""
     from .models import ChainCheckpoint
 
     checkpoint = ChainCheckpoint.objects.filter(chain=chain).order_by("-first_seq", "-id").first()
     if checkpoint is None:
-        return 1, "", None
-    if checkpoint.mac != checkpoint_mac(chain, checkpoint.first_seq, checkpoint.anchor_hash, checkpoint.cutoff):
-        return 1, "", Problem(chain, f"ChainCheckpoint #{checkpoint.pk}", "controlepunt is gewijzigd of vervalst")
-    return checkpoint.first_seq, checkpoint.anchor_hash, None
+        return Start(), None
+    expected = checkpoint_mac(chain, checkpoint.first_seq, checkpoint.anchor_hash, checkpoint.key_from,
+                              checkpoint.cutoff)
+    if not hmac.compare_digest(checkpoint.mac, expected):
+        return Start(), Problem(chain, f"controlepunt #{checkpoint.pk}", "het controlepunt is gewijzigd of vervalst")
+    return Start(seq=checkpoint.first_seq, anchor=checkpoint.anchor_hash, key_from=checkpoint.key_from), None
 
 
-def _check_head(chain, expected_next_seq, expected_last_hash):
-    from .models import ChainHead
+def delete_range(chain, key_from, key_to) -> int:
+    """Retention only (audit.retention): delete the rows of whole sealed segments. On PostgreSQL the append-only
+    trigger lets this through only for rows older than the legal minimum retention."""
+    table, key = _table_and_key(chain)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {key} >= %s AND {key} < %s", [key_from, key_to])
+        return cursor.rowcount
 
-    head = ChainHead.objects.filter(chain=chain).first()
-    if head is None:
-        if expected_next_seq > 1 and expected_last_hash:
-            return Problem(chain, "ketenkop", "de ketenkop ontbreekt")
+
+def _verify_segment(chain, segment, expected_prev) -> Problem | None:
+    record = f"segment {segment.seq}"
+    if segment.prev_digest != expected_prev:
+        return Problem(chain, record, "de schakel naar het vorige segment klopt niet (segment vervangen of vervalst)")
+    rows = _RowsDigest()
+    for row_id, row_hash, content_hash in _iter_range(chain, segment.key_from, segment.key_to):
+        if not hmac.compare_digest(row_hash or "", content_hash):
+            return Problem(chain, f"{_RECORD[chain]} #{row_id} ({record})",
+                           "de inhoud is gewijzigd of het record is vervalst")
+        rows.add(row_id, row_hash)
+    digest = segment_digest(chain=chain, seq=segment.seq, prev_digest=segment.prev_digest,
+                            key_from=segment.key_from, key_to=segment.key_to, count=rows.count,
+                            first_id=rows.first_id, last_id=rows.last_id, rows_digest=rows.hexdigest())
+    if hmac.compare_digest(digest, segment.digest):
         return None
-    if head.mac != head_mac(chain, head.seq, head.last_hash):
-        return Problem(chain, "ketenkop", "de ketenkop is buiten de applicatie gewijzigd")
-    if head.seq != expected_next_seq - 1 or head.last_hash != expected_last_hash:
-        if head.seq > expected_next_seq - 1:
-            return Problem(
-                chain, f"volgnummer {expected_next_seq}",
-                f"records {expected_next_seq} t/m {head.seq} aan het eind van de keten ontbreken (verwijderd)",
-            )
-        return Problem(chain, "ketenkop", "de ketenkop past niet bij het laatste record")
-    return None
+    if rows.count < segment.count:
+        return Problem(chain, f"{record} (records #{segment.first_id} t/m #{segment.last_id})",
+                       f"{segment.count - rows.count} verzegelde record(s) ontbreken (verwijderd)")
+    if rows.count > segment.count:
+        return Problem(chain, f"{record} (records #{segment.first_id} t/m #{segment.last_id})",
+                       f"{rows.count - segment.count} record(s) na het verzegelen toegevoegd (buiten de applicatie)")
+    return Problem(chain, f"{record} (records #{segment.first_id} t/m #{segment.last_id})",
+                   "de verzegeling klopt niet: records gewijzigd, vervangen of het segment is vervalst")
 
 
-def verify_access_chain(chunk_size=5000) -> list[Problem]:
-    from .models import AccessEvent
+def verify_chain(chain, *, external=None) -> Report:
+    """Verify one chain: every segment from the retention checkpoint on, what lies outside them, and the newest
+    segment against the external digest (`external`: {chain: DigestEntry} from audit.digests, None = not read)."""
+    from .models import ChainSegment
 
-    problems = []
-    expected_seq, expected_prev, problem = _checkpoint(ACCESS)
+    report = Report(chain=chain, problems=[])
+    start, problem = chain_start(chain)
     if problem:
-        return [problem]
-    orphan = AccessEvent.objects.filter(seq__isnull=True).order_by("id").values_list("pk", flat=True).first()
-    if orphan is not None:
-        problems.append(Problem(ACCESS, f"AccessEvent #{orphan}", "staat niet in de keten: buiten de applicatie ingevoegd"))
-    rows = (
-        AccessEvent.objects.filter(seq__isnull=False)
-        .order_by("seq")
-        .values("id", "seq", "prev_hash", "row_hash", *ACCESS_FIELDS)
-        .iterator(chunk_size=chunk_size)
-    )
-    for row in rows:
-        record = f"AccessEvent #{row['id']} (volgnummer {row['seq']})"
-        if row["seq"] < expected_seq:
-            problems.append(Problem(ACCESS, record, "ligt vóór het begin van de keten: buiten de applicatie ingevoegd"))
-            return problems
-        if row["seq"] > expected_seq:
-            problems.append(Problem(
-                ACCESS, record, f"record(s) met volgnummer {expected_seq} t/m {row['seq'] - 1} ontbreken (verwijderd)"
+        report.problems.append(problem)
+        return report
+    first_seq, expected_prev = start.seq, start.anchor
+    segments = ChainSegment.objects.filter(chain=chain, seq__gte=first_seq).order_by("seq")
+    expected_seq = first_seq
+    start_key = None
+    last = None
+    for segment in segments.iterator(chunk_size=500):
+        if segment.seq != expected_seq:
+            report.problems.append(Problem(
+                chain, f"segment {segment.seq}", f"segment(en) {expected_seq} t/m {segment.seq - 1} ontbreken (verwijderd)"
             ))
-            return problems
-        if row["prev_hash"] != expected_prev:
-            problems.append(Problem(ACCESS, record, "de schakel naar het vorige record klopt niet"))
-            return problems
-        if not hmac.compare_digest(row["row_hash"] or "", access_event_hash(row)):
-            problems.append(Problem(ACCESS, record, "de inhoud is gewijzigd of het record is vervalst"))
-            return problems
-        expected_prev = row["row_hash"]
-        expected_seq += 1
-    head_problem = _check_head(ACCESS, expected_seq, expected_prev)
-    if head_problem:
-        problems.append(head_problem)
-    return problems
-
-
-def verify_change_chain(chunk_size=2000) -> list[Problem]:
-    from auditlog.models import LogEntry
-
-    from .models import ChangeSeal
-
-    problems = []
-    expected_seq, expected_prev, problem = _checkpoint(CHANGE)
-    if problem:
-        return [problem]
-    unsealed = (
-        LogEntry.objects.exclude(pk__in=ChangeSeal.objects.values("log_entry_id"))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if unsealed is not None:
-        problems.append(Problem(CHANGE, f"LogEntry #{unsealed}", "heeft geen zegel: buiten de applicatie ingevoegd"))
-    seals = ChangeSeal.objects.order_by("seq").values_list("seq", "log_entry_id", "prev_hash", "row_hash")
-    batch = []
-
-    def check(batch):
-        nonlocal expected_seq, expected_prev
-        entries = log_entry_values(entry_id for _seq, entry_id, _p, _h in batch)
-        for seq, entry_id, prev_hash, row_hash in batch:
-            record = f"LogEntry #{entry_id} (zegel {seq})"
-            if seq < expected_seq:
-                return Problem(CHANGE, record, "ligt vóór het begin van de keten: buiten de applicatie ingevoegd")
-            if seq > expected_seq:
-                return Problem(CHANGE, record, f"zegel(s) {expected_seq} t/m {seq - 1} ontbreken (verwijderd)")
-            if prev_hash != expected_prev:
-                return Problem(CHANGE, record, "de schakel naar het vorige record klopt niet")
-            values = entries.get(entry_id)
-            if values is None:
-                return Problem(CHANGE, record, "het wijzigingsrecord is verwijderd")
-            if not hmac.compare_digest(row_hash, log_entry_hash(seq, prev_hash, values)):
-                return Problem(CHANGE, record, "de inhoud is gewijzigd of het zegel is vervalst")
-            expected_prev = row_hash
-            expected_seq += 1
-        return None
-
-    for seal in seals.iterator(chunk_size=chunk_size):
-        batch.append(seal)
-        if len(batch) >= chunk_size:
-            found = check(batch)
-            if found:
-                return problems + [found]
-            batch = []
-    if batch:
-        found = check(batch)
+            return report
+        if start_key is None:
+            start_key = segment.key_from
+            if start.key_from and segment.key_from != start.key_from:
+                report.problems.append(Problem(chain, f"segment {segment.seq}", "sluit niet aan op het controlepunt"))
+                return report
+        elif segment.key_from != last.key_to:
+            report.problems.append(Problem(chain, f"segment {segment.seq}", "sluit niet aan op het vorige segment"))
+            return report
+        found = _verify_segment(chain, segment, expected_prev)
         if found:
-            return problems + [found]
-    head_problem = _check_head(CHANGE, expected_seq, expected_prev)
-    if head_problem:
-        problems.append(head_problem)
-    return problems
+            report.problems.append(found)
+            return report
+        report.segments += 1
+        report.sealed_rows += segment.count
+        expected_prev = segment.digest
+        expected_seq += 1
+        last = segment
+    report.last_seq = last.seq if last else first_seq - 1
+
+    # Rows outside every segment: below the first one (retired by retention, or slipped in), or the unsealed tail.
+    if start_key is None:
+        start_key = start.key_from
+    count, first = _count_where(chain, "{key} < %s", [start_key])
+    if count:
+        report.problems.append(Problem(chain, f"{_RECORD[chain]} #{first}",
+                                       f"{count} record(s) vóór het eerste verzegelde segment (buiten de keten)"))
+    tail_from = last.key_to if last else start_key
+    if _pg():
+        count, first = _count_where(chain, "{key} IS NULL", [])
+        if count:
+            report.problems.append(Problem(chain, f"{_RECORD[chain]} #{first}",
+                                           f"{count} record(s) zonder transactienummer: buiten de applicatie ingevoegd"))
+    report.unsealed = _count_where(chain, "{key} >= %s", [tail_from])[0]
+    if chain == ACCESS and report.unsealed:  # not chained yet, but each row already carries its own hash
+        for row_id, row_hash, content_hash in _iter_range(chain, tail_from, 2**63 - 1):
+            if not hmac.compare_digest(row_hash or "", content_hash):
+                report.problems.append(Problem(chain, f"{_RECORD[chain]} #{row_id} (nog niet verzegeld)",
+                                               "de inhoud is gewijzigd of het record is vervalst"))
+                break
+    if last is None and chain == ACCESS and report.unsealed == 0 and first_seq == 1:
+        report.problems.append(Problem(
+            chain, "audittrail", "bevat geen enkele toegangsgebeurtenis: zo ziet een gewiste audittrail eruit",
+        ))
+
+    if external is not None:
+        entry = external.get(chain)
+        if entry is not None:
+            report.external_seq = entry.seq
+            db_segment = ChainSegment.objects.filter(chain=chain, seq=entry.seq).first()
+            if db_segment is None and entry.seq >= first_seq:
+                report.problems.append(Problem(
+                    chain, f"segment {entry.seq}",
+                    f"staat in het externe digestbestand, maar ontbreekt in de database: de audittrail is afgekapt, "
+                    f"gewist of teruggezet (database tot segment {report.last_seq})",
+                ))
+            elif db_segment is not None and not hmac.compare_digest(db_segment.digest, entry.digest):
+                report.problems.append(Problem(
+                    chain, f"segment {entry.seq}",
+                    "wijkt af van het externe digestbestand: de audittrail is vervangen of teruggezet",
+                ))
+        elif last is not None:
+            report.problems.append(Problem(
+                chain, "extern digestbestand",
+                "bevat deze keten niet, terwijl de database verzegelde segmenten heeft: het bestand is gewist of "
+                "hoort bij een andere installatie",
+            ))
+    return report
 
 
-def verify_all() -> list[Problem]:
-    return verify_access_chain() + verify_change_chain()
+def verify_all(*, seal: bool = True, external: bool = True) -> list[Report]:
+    """Seal what is ready (unless seal=False), then verify both chains against the database and the digest file."""
+    from .digests import DigestFileError, digest_latest
+
+    if seal and not connection.in_atomic_block:  # (inside a transaction: verify what is sealed, seal nothing)
+        seal_all(wait=True)
+    problems = []
+    latest = None
+    if external:
+        try:
+            latest = digest_latest()
+        except DigestFileError as exc:
+            problems.append(Problem("digest", "extern digestbestand", str(exc)))
+            latest = {}
+    reports = [verify_chain(chain, external=latest) for chain in CHAINS]
+    if problems:
+        reports[0].problems[:0] = problems
+    return reports
+
+
+def problems_of(reports) -> list[Problem]:
+    return [problem for report in reports for problem in report.problems]
+
+
+@dataclass
+class Status:
+    """For the auditors' integrity page: the newest segment of a chain and what is not sealed yet."""
+
+    chain: str
+    last_seq: int
+    sealed_at: dt.datetime | None
+    sealed_rows: int
+    unsealed: int
+
+
+def chain_status() -> list[Status]:
+    from django.db.models import Sum
+
+    from .models import ChainSegment
+
+    result = []
+    for chain in CHAINS:
+        last = ChainSegment.objects.filter(chain=chain).order_by("-seq").first()
+        start, _problem = chain_start(chain)
+        sealed = ChainSegment.objects.filter(chain=chain, seq__gte=start.seq).aggregate(n=Sum("count"))["n"] or 0
+        tail_from = last.key_to if last else start.key_from
+        result.append(Status(chain=chain, last_seq=last.seq if last else 0, sealed_at=last.sealed_at if last else None,
+                             sealed_rows=sealed, unsealed=_count_where(chain, "{key} >= %s", [tail_from])[0]))
+    return result

@@ -141,21 +141,17 @@ class AppendOnlyError(PermissionError):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    """Rows are only ever inserted (one at a time or set-based); nothing changes or deletes them here. Retention's
+    own path (audit.retention) deletes whole sealed segments past the retention period."""
+
     def update(self, **kwargs):
         raise AppendOnlyError(f"{self.model._meta.label} is append-only")
 
     def delete(self):
         raise AppendOnlyError(f"{self.model._meta.label} is append-only")
 
-    def bulk_create(self, objs, *args, **kwargs):
-        raise AppendOnlyError(f"{self.model._meta.label} rows are written one by one into the hash chain")
-
     def bulk_update(self, objs, fields, *args, **kwargs):
         raise AppendOnlyError(f"{self.model._meta.label} is append-only")
-
-    def _retention_delete(self):
-        """The one privileged path (audit.retention): raw delete of rows already selected by retention."""
-        return super().delete()
 
 
 class AppendOnlyModel(models.Model):
@@ -174,11 +170,25 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError(f"{self._meta.label} is append-only")
 
 
+class CurrentTransactionId(models.Func):
+    """Column default of the audit rows: on PostgreSQL the id of the inserting transaction (the key the sealer
+    seals by, see audit.chain); NULL elsewhere (SQLite seals by row id)."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "(pg_current_xact_id()::text::bigint)", []
+
+
 class AccessEvent(AppendOnlyModel):
     """One read or security event (NEN 7513): who, for which responsibility, what, on what, when, where, why, outcome.
 
-    Append-only and chained: `seq` is the position in the access chain, `row_hash` an HMAC over the row's canonical
-    content and `prev_hash` (see audit.chain). Written only by audit.services.access_event_record.
+    Append-only. `row_hash` is an HMAC over the row's canonical content, written with the row; `xact` the inserting
+    transaction (PostgreSQL), by which the sealer puts the row into a segment of the access chain (audit.chain).
+    Written only by audit.services (access_event_record, access_event_record_many).
     """
 
     class Action(models.TextChoices):
@@ -202,6 +212,9 @@ class AccessEvent(AppendOnlyModel):
         AUDIT_EXPORT = "audit_export", _("audit geëxporteerd")
         BULK_CHANGE = "bulk_change", _("bulkwijziging")
         RETENTION = "retention", _("bewaartermijn toegepast")
+        API_TOKEN_CREATE = "token_create", _("API-token aangemaakt")
+        API_TOKEN_REVOKE = "token_revoke", _("API-token ingetrokken")
+        IMPORT = "import", _("gegevens ingelezen")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("toegestaan")
@@ -228,10 +241,9 @@ class AccessEvent(AppendOnlyModel):
     user_agent = models.CharField(_("browser"), max_length=255, blank=True)
     request_id = models.CharField(_("request-id"), max_length=64, blank=True)
     path = models.CharField(_("pad"), max_length=255, blank=True)
-    # Hash chain (audit.chain). Null seq only for rows written outside the application: verify_audit flags them.
-    seq = models.BigIntegerField(_("volgnummer"), null=True, blank=True, unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Tamper evidence (audit.chain): the row's own HMAC, and the inserting transaction the sealer keys segments by.
     row_hash = models.CharField(max_length=64, blank=True, editable=False)
+    xact = models.BigIntegerField(null=True, blank=True, editable=False, db_default=CurrentTransactionId())
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -252,6 +264,7 @@ class AccessEvent(AppendOnlyModel):
             models.Index(fields=["outcome", "occurred_at"], name="audit_event_outcome_idx"),
             models.Index(fields=["query", "occurred_at"], name="audit_event_query_idx"),
             models.Index(fields=["request_id"], name="audit_event_request_idx"),
+            models.Index(fields=["xact", "id"], name="audit_event_xact_idx"),  # the sealer's and verifier's key
         ]
 
     def __str__(self):
@@ -266,49 +279,43 @@ class AccessEvent(AppendOnlyModel):
         return str(role.label) if role else self.role
 
 
-class ChainHead(models.Model):
-    """The last link of one chain ("access" or "change"), MAC-protected so a cut-off tail is noticed.
+class ChainSegment(AppendOnlyModel):
+    """One sealed segment of a chain: every row whose key lies in [key_from, key_to), sealed by audit.chain.seal_all.
 
-    Appends lock this row (and on PostgreSQL an advisory lock), so concurrent writers form one chain.
+    `digest` is an HMAC over the chain, `seq`, the previous segment's digest, the key range, the number of rows, the
+    first and last id and a SHA-256 over the rows' hashes in id order.
     """
 
-    chain = models.CharField(max_length=16, primary_key=True)
-    seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        default_permissions = ()
-        verbose_name = _("ketenkop")
-
-    def __str__(self):
-        return f"{self.chain}@{self.seq}"
-
-
-class ChangeSeal(AppendOnlyModel):
-    """Puts one auditlog LogEntry into the change chain (auditlog's own table has no room for the hash)."""
-
-    seq = models.BigIntegerField(unique=True)
-    log_entry_id = models.BigIntegerField(unique=True)
-    prev_hash = models.CharField(max_length=64)
-    row_hash = models.CharField(max_length=64)
+    chain = models.CharField(max_length=16)
+    seq = models.BigIntegerField()
+    key_from = models.BigIntegerField()
+    key_to = models.BigIntegerField()
+    count = models.BigIntegerField()
+    first_id = models.BigIntegerField(null=True)
+    last_id = models.BigIntegerField(null=True)
+    prev_digest = models.CharField(max_length=64, blank=True)
+    digest = models.CharField(max_length=64)
     sealed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         default_permissions = ()
-        ordering = ["seq"]
-        verbose_name = _("wijzigingszegel")
+        ordering = ["chain", "seq"]
+        verbose_name = _("verzegeld segment")
+        verbose_name_plural = _("verzegelde segmenten")
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_segment_chain_seq_uniq")]
 
     def __str__(self):
-        return f"change#{self.seq} -> LogEntry {self.log_entry_id}"
+        return f"{self.chain} segment {self.seq} ({self.count})"
 
 
 class ChainCheckpoint(AppendOnlyModel):
-    """Written by retention: the chain now starts at `first_seq`, whose prev_hash must equal `anchor_hash`."""
+    """Written by retention: the chain now starts at segment `first_seq`, whose prev_digest must equal
+    `anchor_hash`; `removed` rows of the segments before it were deleted."""
 
     chain = models.CharField(max_length=16)
     first_seq = models.BigIntegerField()
     anchor_hash = models.CharField(max_length=64, blank=True)
+    key_from = models.BigIntegerField(default=0)
     removed = models.BigIntegerField(default=0)
     cutoff = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,12 +1,9 @@
-"""Login, logout, failed login and lockout become access events; auditlog LogEntries are sealed into the chain."""
-from auditlog.models import LogEntry
+"""Login, logout, failed login and lockout become access events (auditlog LogEntries are chained by the sealer)."""
 from axes.signals import user_locked_out
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from .chain import seal_log_entry
 from .models import AccessEvent
 from .services import access_event_record
 
@@ -44,10 +41,3 @@ def on_lockout(sender, request, username=None, ip_address=None, **kwargs):
         actor=user,
         query=username or "",
     )
-
-
-@receiver(post_save, sender=LogEntry, dispatch_uid="audit_seal_log_entry")
-def on_log_entry_created(sender, instance, created, raw=False, **kwargs):
-    """Every change record auditlog writes goes into the change chain, in the same transaction."""
-    if created and not raw:
-        seal_log_entry(instance.pk)

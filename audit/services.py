@@ -1,7 +1,10 @@
 """The one place that writes audit records.
 
 - `access_event_record(...)`: one AccessEvent (reads, searches, exports, logins, denials, grants). Call it inside
-  the transaction of the action it describes: if it fails, the action fails.
+  the transaction of the action it describes: if it fails, the action fails. No lock: the row is inserted with its
+  own HMAC and sealed into the hash chain later by one sealer (audit.chain.seal_all).
+- `access_event_record_many(...)`: the events of a bulk operation (a bulk check) in one set-based INSERT.
+- `import_run_record(...)`: an import run is one audit record (source, file, hash, counts), not one per row.
 - `bulk_change_record(...)`: the trace of a bulk write (QuerySet.update, bulk_create, bulk_update, delete) that
   auditlog cannot see. Models using audit.models.AuditedQuerySet call it for you via `audited_update()` etc.
 """
@@ -10,7 +13,7 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
-from .chain import append_access_event
+from .chain import ACCESS_FIELDS, access_event_hash
 from .context import get_current
 from .models import AccessEvent
 
@@ -44,6 +47,53 @@ def _grant_from_request(request, actor):
     return grant_for(actor, perm)
 
 
+def _context(request):
+    ctx = get_current() or {}
+    if request is not None:
+        from .middleware import client_ip
+
+        ctx = {
+            "request_id": getattr(request, "request_id", ctx.get("request_id", "")),
+            "ip": client_ip(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", ""),
+            "path": request.path,
+        }
+    return ctx
+
+
+def _build_event(*, ctx, action, actor, outcome, obj=None, object_type="", object_id="", object_label="", query="",
+                 purpose="", result_count=None, grant=None) -> AccessEvent:
+    if obj is not None:
+        object_type = object_type or obj._meta.label
+        object_id = object_id or str(obj.pk)
+        object_label = object_label or str(obj)
+    department = ""
+    if actor is not None and getattr(actor, "department_id", None):
+        department = str(actor.department)
+    event = AccessEvent(
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_username=clean_text(getattr(actor, "username", ""), 150),
+        actor_department=clean_text(department, 120),
+        role=clean_text(grant.role if grant is not None else "", 40),
+        authorisation_id=grant.pk if grant is not None else None,
+        action=action,
+        outcome=outcome,
+        object_type=clean_text(object_type, 100),
+        object_id=clean_text(object_id, 64),
+        object_label=clean_text(object_label),
+        query=clean_text(query),
+        purpose=clean_text(purpose),
+        result_count=result_count,
+        ip_address=ctx.get("ip"),
+        user_agent=clean_text(ctx.get("user_agent", "")),
+        request_id=clean_text(ctx.get("request_id", ""), 64),
+        path=clean_text(ctx.get("path", "")),
+    )
+    event.row_hash = access_event_hash({name: getattr(event, name) for name in ACCESS_FIELDS})
+    return event
+
+
 def access_event_record(
     *,
     action: str,
@@ -59,63 +109,53 @@ def access_event_record(
     result_count: int | None = None,
     grant=None,
 ) -> AccessEvent:
-    """Record one access event in the hash chain. Called inside the action's transaction: if this fails, the
-    action fails (and nothing may be shown).
+    """Record one access event. Called inside the action's transaction: if this fails, the action fails (and
+    nothing may be shown). One INSERT, no lock: the sealer puts it into the hash chain afterwards.
 
     `grant` is the Authorisation that allowed the action; when omitted it is looked up from the permission the
     view's access rule required (`request.required_permission`). Signals records address searches as
     action=ADDRESS_SEARCH, obj=<areas.Address> (or object_type="areas.Address", object_id=pk, object_label=label),
     query=<normalised address>, purpose=<reason / case number>, result_count=<departments hit>.
     """
-    ctx = get_current() or {}
-    if request is not None:
-        from .middleware import client_ip
-
-        ctx = {
-            "request_id": getattr(request, "request_id", ctx.get("request_id", "")),
-            "ip": client_ip(request),
-            "user_agent": request.META.get("HTTP_USER_AGENT", ""),
-            "path": request.path,
-        }
     if actor is None and request is not None and getattr(request, "user", None) is not None:
         if request.user.is_authenticated:
             actor = request.user
-    if obj is not None:
-        object_type = object_type or obj._meta.label
-        object_id = object_id or str(obj.pk)
-        object_label = object_label or str(obj)
-    department = ""
-    if actor is not None and getattr(actor, "department_id", None):
-        department = str(actor.department)
     if grant is None and outcome == AccessEvent.Outcome.ALLOWED:
         grant = _grant_from_request(request, actor)
-    role = ""
-    authorisation_id = None
-    if grant is not None:
-        role = grant.role
-        authorisation_id = grant.pk
-    event = AccessEvent(
-        occurred_at=timezone.now(),
-        actor=actor,
-        actor_username=clean_text(getattr(actor, "username", ""), 150),
-        actor_department=clean_text(department, 120),
-        role=clean_text(role, 40),
-        authorisation_id=authorisation_id,
-        action=action,
-        outcome=outcome,
-        object_type=clean_text(object_type, 100),
-        object_id=clean_text(object_id, 64),
-        object_label=clean_text(object_label),
-        query=clean_text(query),
-        purpose=clean_text(purpose),
-        result_count=result_count,
-        ip_address=ctx.get("ip"),
-        user_agent=clean_text(ctx.get("user_agent", "")),
-        request_id=clean_text(ctx.get("request_id", ""), 64),
-        path=clean_text(ctx.get("path", "")),
-    )
-    append_access_event(event)
+    event = _build_event(ctx=_context(request), action=action, actor=actor, outcome=outcome, obj=obj,
+                         object_type=object_type, object_id=object_id, object_label=object_label, query=query,
+                         purpose=purpose, result_count=result_count, grant=grant)
+    event.save()
     return event
+
+
+def access_event_record_many(*, action: str, actor, events: list[dict], request=None,
+                             outcome: str = AccessEvent.Outcome.ALLOWED, grant=None) -> list[AccessEvent]:
+    """Record the events of one bulk operation (e.g. every address of a bulk check) in one set-based INSERT.
+
+    `events`: dicts with the per-event fields of access_event_record (obj, object_type, object_id, object_label,
+    query, purpose, result_count). Same guarantees as access_event_record: inside the operation's transaction.
+    """
+    if grant is None and outcome == AccessEvent.Outcome.ALLOWED:
+        grant = _grant_from_request(request, actor)
+    ctx = _context(request)
+    rows = [_build_event(ctx=ctx, action=action, actor=actor, outcome=outcome, grant=grant, **fields)
+            for fields in events]
+    if rows:
+        AccessEvent.objects.bulk_create(rows, batch_size=2000)
+    return rows
+
+
+def import_run_record(*, actor, source: str, file_name: str, sha256: str, counts: dict, outcome: str = "allowed",
+                      object_id: str = "", request=None) -> AccessEvent:
+    """One audit record for a whole import run: source, file name and hash, and the counts (read, inserted, updated,
+    unchanged, rejected). The rows themselves get no change record each."""
+    summary = ", ".join(f"{name}: {value}" for name, value in counts.items())
+    return access_event_record(
+        action=AccessEvent.Action.IMPORT, request=request, actor=actor, outcome=outcome,
+        object_type="ingest.ImportRun", object_id=object_id, object_label=f"{source}: {file_name} ({summary})",
+        query=f"sha256:{sha256}", result_count=counts.get("read"),
+    )
 
 
 _LOGENTRY_ACTIONS = {"create": 0, "update": 1, "delete": 2}
@@ -167,8 +207,9 @@ def bulk_change_record(
 
     per_object = not (action == "delete" and auditlog.contains(model))
     with transaction.atomic():
-        for pk in object_ids if per_object else ():
-            LogEntry.objects.create(
+        # One set-based INSERT for all change records (the sealer chains them later).
+        LogEntry.objects.bulk_create([
+            LogEntry(
                 content_type=content_type,
                 object_pk=str(pk),
                 object_id=pk if isinstance(pk, int) else None,
@@ -179,7 +220,10 @@ def bulk_change_record(
                 actor=actor,
                 cid=current_request_id() or None,
                 additional_data=additional,
+                timestamp=timezone.now(),
             )
+            for pk in (object_ids if per_object else ())
+        ], batch_size=2000)
         id_list = ",".join(str(pk) for pk in object_ids)
         return access_event_record(
             action=AccessEvent.Action.BULK_CHANGE,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from access.decorators import require_perm
 
 from . import selectors
-from .models import AccessEvent, ChainCheckpoint, ChainHead
+from .models import AccessEvent, ChainCheckpoint
 from .services import access_event_record, clean_text
 
 PERM = "audit.review_audit"
@@ -185,13 +185,15 @@ def change_list(request):
 @never_cache
 def integrity(request):
     """The state of both chains; POST runs the full verification (as manage.py verify_audit does)."""
-    from .chain import verify_all
+    from .chain import chain_status, problems_of, verify_all
 
-    heads = list(ChainHead.objects.order_by("chain"))
-    too_big = sum(head.seq for head in heads) > getattr(settings, "AUDIT_VERIFY_WEB_LIMIT", 2_000_000)
+    heads = chain_status()
+    too_big = sum(head.sealed_rows + head.unsealed for head in heads) > getattr(
+        settings, "AUDIT_VERIFY_WEB_LIMIT", 2_000_000)
     problems = None
     if request.method == "POST" and not too_big:
-        problems = verify_all()
+        problems = problems_of(verify_all())
+        heads = chain_status()
     _record_view(
         request, "integrity", query="verify" if problems is not None else "",
         result_count=len(problems) if problems is not None else None,
@@ -244,7 +246,7 @@ EXPORT_COLUMNS = [
     ("ip_address", gettext_lazy("IP-adres")),
     ("user_agent", gettext_lazy("browser")),
     ("request_id", gettext_lazy("request-id")),
-    ("seq", gettext_lazy("volgnummer")),
+    ("id", gettext_lazy("volgnummer")),
 ]
 
 

@@ -2,8 +2,11 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):
+def _fast_and_isolated(settings, tmp_path, request):
     settings.MEDIA_ROOT = tmp_path / "media"
+    if request.node.get_closest_marker("integration") is None:
+        # The sealer's external digest file, per test (integration tests share AUDIT_DIGEST_DIR with the worker).
+        settings.AUDIT_DIGEST_DIR = str(tmp_path / "audit-digests")
     # Real hashing is slow by design; tests only need a working hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

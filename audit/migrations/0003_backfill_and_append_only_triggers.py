@@ -1,4 +1,6 @@
-"""Chain the rows written before the chain existed, then make the audit tables append-only on PostgreSQL.
+"""(Historical) chain the rows written before the chain existed, then make the audit tables append-only on PostgreSQL.
+
+The trigger function is replaced by migration 0007 (no session setting opens DELETE any more).
 
 The trigger refuses UPDATE, DELETE and TRUNCATE on the audit tables. Exceptions:
 - DELETE inside a transaction that ran `SET LOCAL vp.audit_retention = 'on'` (audit.retention, the one privileged
@@ -61,40 +63,9 @@ def remove_triggers(apps, schema_editor):
 
 
 def backfill(apps, schema_editor):
-    from audit import chain
-
-    AccessEvent = apps.get_model("audit", "AccessEvent")
-    ChainHead = apps.get_model("audit", "ChainHead")
-    ChangeSeal = apps.get_model("audit", "ChangeSeal")
-    LogEntry = apps.get_model("auditlog", "LogEntry")
-
-    def head(name):
-        row = ChainHead.objects.filter(chain=name).first()
-        if row is None:
-            row = ChainHead.objects.create(chain=name, seq=0, last_hash="", mac=chain.head_mac(name, 0, ""))
-        return row
-
-    access = head(chain.ACCESS)
-    for event in AccessEvent.objects.filter(seq__isnull=True).order_by("occurred_at", "id").iterator():
-        values = {name: getattr(event, name) for name in chain.ACCESS_FIELDS}
-        values.update(seq=access.seq + 1, prev_hash=access.last_hash)
-        row_hash = chain.access_event_hash(values)
-        AccessEvent.objects.filter(pk=event.pk).update(seq=values["seq"], prev_hash=values["prev_hash"], row_hash=row_hash)
-        access.seq, access.last_hash = values["seq"], row_hash
-    access.mac = chain.head_mac(access.chain, access.seq, access.last_hash)
-    access.save()
-
-    change = head(chain.CHANGE)
-    sealed = set(ChangeSeal.objects.values_list("log_entry_id", flat=True))
-    for values in LogEntry.objects.order_by("id").values(*chain.LOGENTRY_FIELDS).iterator():
-        if values["id"] in sealed:
-            continue
-        seq = change.seq + 1
-        row_hash = chain.log_entry_hash(seq, change.last_hash, values)
-        ChangeSeal.objects.create(seq=seq, log_entry_id=values["id"], prev_hash=change.last_hash, row_hash=row_hash)
-        change.seq, change.last_hash = seq, row_hash
-    change.mac = chain.head_mac(change.chain, change.seq, change.last_hash)
-    change.save()
+    """Chained the rows written before the chain existed under the first chain design (a lock and a head per append).
+    That design was replaced (migrations 0005-0007: rows hashed on insert, sealed into segments afterwards), which
+    re-hashes and seals every existing row; nothing is left to do here."""
 
 
 class Migration(migrations.Migration):

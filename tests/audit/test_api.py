@@ -51,7 +51,7 @@ def test_auditor_gets_filtered_cursor_pages(auditor_client, auditor):
         data = auditor_client.get(data["next"]).json()
         seen += [r["query"] for r in data["results"]]
     assert seen == ["q4", "q3", "q2", "q1", "q0"]
-    view = AccessEvent.objects.filter(action=A.AUDIT_VIEW, object_type="audit.api.events").order_by("-seq").first()
+    view = AccessEvent.objects.filter(action=A.AUDIT_VIEW, object_type="audit.api.events").order_by("-id").first()
     assert view.actor == auditor and view.role == R.AUDITOR and "person=henk" in view.query
 
 

@@ -14,7 +14,7 @@ EXEMPT = {
     # AccessEvent
     "signals.SearchTally",
     # the audit trail itself is append-only and hash-chained
-    "audit.AccessEvent", "audit.ChainHead", "audit.ChangeSeal", "audit.ChainCheckpoint",
+    "audit.AccessEvent", "audit.ChainSegment", "audit.ChainCheckpoint",
 }
 # Public reference data (CBS geography, BAG addresses), replaced in bulk by imports that are themselves recorded.
 EXEMPT_APPS = {"areas"}

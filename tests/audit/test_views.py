@@ -76,7 +76,7 @@ def test_who_looked_at_this_address(auditor_client, people, address):
         assert {e.pk for e in rows_of(response)} == {hit.pk, free_text.pk}, text
         assert response.context["addresses"] == [address]
         assert "Stationsstraat 12A" in response.content.decode()
-    view = AccessEvent.objects.filter(action=A.AUDIT_VIEW, object_type="audit.address").order_by("-seq").first()
+    view = AccessEvent.objects.filter(action=A.AUDIT_VIEW, object_type="audit.address").order_by("-id").first()
     assert view.object_id == str(address.pk) and view.query == "Stationsstraat 12A Tilburg"
     # The same through the general list filter.
     assert {e.pk for e in rows_of(auditor_client.get("/audit/", {"address": "5038ab 12a"}))} == {hit.pk, free_text.pk}
