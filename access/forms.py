@@ -7,6 +7,43 @@ from django.utils.translation import gettext_lazy as _
 from .models import Department, User
 from .roles import ROLES
 
+# A purpose must say something: the same minimum as the purpose of an address search (signals.forms.PurposeField).
+PURPOSE_MIN_LENGTH = 3
+PURPOSE_ERROR = _("Beschrijf het doel en de grondslag: waarvoor deze persoon dit nodig heeft en op grond waarvan.")
+
+
+class ISODateInput(forms.DateInput):
+    """<input type="date"> shows and sends only ISO dates (YYYY-MM-DD), whatever the interface's date format; a
+    value in the localised format (01-12-2026) would leave the field empty in the browser."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def one_year_ahead(day):
+    """The last end date a grant may have when asked for on `day` (the services' rule: at most 12 months)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day + timedelta(days=365)
+
+
+def date_bounds(field, *, first, last):
+    """Let the browser's date picker offer only the dates the service would accept."""
+    field.widget.attrs.update({"min": first.isoformat(), "max": last.isoformat()})
+
+
+def purpose_field(**kwargs):
+    return forms.CharField(
+        label=_("Doel en grondslag"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=PURPOSE_MIN_LENGTH,
+        error_messages={"required": PURPOSE_ERROR, "min_length": PURPOSE_ERROR},
+        **kwargs,
+    )
+
 
 class GrantForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Gebruiker"), queryset=User.objects.filter(is_active=True))
@@ -14,23 +51,20 @@ class GrantForm(forms.Form):
     scope = forms.ChoiceField(
         label=_("Reikwijdte"), required=False, help_text=_("Voor rollen die gelden voor één afdeling of één dashboard.")
     )
-    purpose = forms.CharField(
-        label=_("Doel en grondslag"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Waarvoor heeft deze persoon dit nodig, en op grond waarvan (doelbinding)?"),
-    )
-    valid_from = forms.DateField(label=_("Geldig vanaf"), widget=forms.DateInput(attrs={"type": "date"}))
+    purpose = purpose_field(help_text=_("Waarvoor heeft deze persoon dit nodig, en op grond waarvan (doelbinding)?"))
+    valid_from = forms.DateField(label=_("Geldig vanaf"), widget=ISODateInput())
     valid_until = forms.DateField(
-        label=_("Geldig tot en met"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Ten hoogste 12 maanden vooruit."),
+        label=_("Geldig tot en met"), widget=ISODateInput(), help_text=_("Ten hoogste 12 maanden vooruit.")
     )
 
     def __init__(self, *args, requested_by=None, **kwargs):
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
+        last = one_year_ahead(today)
         self.fields["valid_from"].initial = today
-        self.fields["valid_until"].initial = today + timedelta(days=180)
+        self.fields["valid_until"].initial = min(today + timedelta(days=180), last)
+        date_bounds(self.fields["valid_from"], first=today, last=last)
+        date_bounds(self.fields["valid_until"], first=today, last=last)
         if requested_by is not None:
             self.fields["user"].queryset = User.objects.filter(is_active=True).exclude(pk=requested_by.pk)
         self.fields["role"].choices = [("", "---------")] + [
@@ -71,14 +105,17 @@ class RevokeForm(forms.Form):
 
 class RenewForm(forms.Form):
     valid_until = forms.DateField(
-        label=_("Nieuwe einddatum"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Ten hoogste 12 maanden vooruit."),
+        label=_("Nieuwe einddatum"), widget=ISODateInput(), help_text=_("Ten hoogste 12 maanden vooruit.")
     )
-    purpose = forms.CharField(
-        label=_("Doel en grondslag"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
-        help_text=_("Leeg laten om het huidige doel over te nemen."),
-    )
+    purpose = purpose_field(required=False, help_text=_("Leeg laten om het huidige doel over te nemen."))
+
+    def __init__(self, *args, grant, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        last = one_year_ahead(today)
+        # The new end date lies after the current one; proposed: the furthest date allowed.
+        self.fields["valid_until"].initial = last
+        date_bounds(self.fields["valid_until"], first=max(grant.valid_until + timedelta(days=1), today), last=last)
 
 
 class UserFilterForm(forms.Form):

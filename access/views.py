@@ -193,7 +193,7 @@ def grant_revoke(request, pk):
 @require_http_methods(["GET", "POST"])
 def grant_renew(request, pk):
     grant = get_object_or_404(Authorisation.objects.select_related("user"), pk=pk)
-    form = RenewForm(request.POST or None)
+    form = RenewForm(request.POST or None, grant=grant)
     if request.method == "POST" and form.is_valid():
         try:
             services.authorisation_renew(
