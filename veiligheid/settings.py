@@ -318,6 +318,22 @@ AUDIT_DENIAL_THRESHOLD_PER_DAY = env_int("AUDIT_DENIAL_THRESHOLD_PER_DAY", 5)
 AUDIT_OFFICE_HOURS = (env_int("AUDIT_OFFICE_HOURS_START", 7), env_int("AUDIT_OFFICE_HOURS_END", 19))  # local time
 AUDIT_PAGE_SIZE = env_int("AUDIT_PAGE_SIZE", 50)
 AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 100_000)
+# Sealing the audit hash chains (audit.chain.seal_all): every few seconds by one sealer; the newest sealed segment is
+# also appended to a digest file per day in this directory (put it where the database's administrators cannot write)
+# and logged to the "audit.digest" logger, sent to a remote syslog when AUDIT_DIGEST_SYSLOG is set (host:port).
+AUDIT_DIGEST_DIR = os.environ.get("AUDIT_DIGEST_DIR") or str(VAR_DIR / "audit-digests")
+AUDIT_SEAL_INTERVAL_SECONDS = env_int("AUDIT_SEAL_INTERVAL_SECONDS", 5)
+CELERY_BEAT_SCHEDULE["audit-seal"] = {
+    "task": "audit.tasks.seal_chains",
+    "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),
+}
+if os.environ.get("AUDIT_DIGEST_SYSLOG"):
+    _syslog_host, _sep, _syslog_port = os.environ["AUDIT_DIGEST_SYSLOG"].rpartition(":")
+    LOGGING["handlers"]["audit_digest_syslog"] = {
+        "class": "logging.handlers.SysLogHandler",
+        "address": (_syslog_host, int(_syslog_port)) if _sep else os.environ["AUDIT_DIGEST_SYSLOG"],
+    }
+    LOGGING.setdefault("loggers", {})["audit.digest"] = {"handlers": ["audit_digest_syslog"], "level": "INFO"}
 CELERY_BEAT_SCHEDULE["audit-retention"] = {
     "task": "audit.tasks.apply_retention",
     "schedule": crontab(hour=2, minute=15),
