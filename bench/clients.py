@@ -152,25 +152,34 @@ class SearchClients:
         """Run `clients` clients for `duration` seconds. `alongside` (a callable taking the deadline) runs in a
         thread at the same time; the clients keep going until it has returned too."""
         samples = []
+        failure = []
 
         async def main():
             deadline = time.perf_counter() + duration
             side = None
             if alongside is not None:
-                side = asyncio.get_running_loop().run_in_executor(None, alongside, deadline)
+                def target():
+                    try:
+                        alongside(deadline)
+                    except Exception as exc:  # noqa: BLE001 - reported to the caller below
+                        failure.append(exc)
+
+                # A daemon thread, not the loop's executor: on Ctrl-C nothing waits for a long upload to finish.
+                side = threading.Thread(target=target, name="bench-alongside", daemon=True)
+                side.start()
 
             def keep_going():
-                return time.perf_counter() < deadline or (side is not None and not side.done())
+                return time.perf_counter() < deadline or (side is not None and side.is_alive())
 
             await asyncio.gather(*(self._client(i, samples, keep_going) for i in range(clients)))
-            if side is not None:
-                await side
 
         if meter is not None:
             meter.start()
         started = time.perf_counter()
         asyncio.run(main())
         wall = time.perf_counter() - started
+        if failure:
+            raise failure[0]
         return Summary(label=label, clients=clients, wall=wall, samples=samples,
                        cpu=meter.stop() if meter is not None else {})
 

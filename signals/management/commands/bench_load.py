@@ -87,6 +87,10 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=2,
                             help="Meetrondes per installatie, om beurten (vóór, huidig, vóór, huidig, ...).")
         parser.add_argument("--volume-duration", type=float, default=20.0)
+        parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/2",
+                            help="Redis voor sessies en rechten-snapshots, gedeeld door de workers zoals in productie "
+                                 "(onbereikbaar: ieder proces zijn eigen geheugen, met een waarschuwing); "
+                                 "'locmem://' om zonder Redis te meten.")
         parser.add_argument("--strict", action="store_true", help="Exit 1 when a target is missed.")
         # passed on to bench_signals
         parser.add_argument("--addresses", type=int, default=10_000_000)
@@ -106,6 +110,8 @@ class Command(BaseCommand):
         if target["ENGINE"] != "django.db.backends.postgresql":
             raise CommandError("De benchmark meet op PostgreSQL: geef een postgres://-URL.")
         self.secret = "bench-" + secrets.token_hex(32)
+        self.run_id = secrets.token_hex(4)
+        self.cache_url = self._reachable_cache(opts["cache_url"])
         self.workdir = Path(tempfile.mkdtemp(prefix="vp-bench-"))
         self.results = {"calibration_start": _calibration_ms()}
         self.cleanup = []
@@ -143,6 +149,22 @@ class Command(BaseCommand):
         if failures:
             raise CommandError("Niet gehaald: " + "; ".join(failures))
 
+    def _reachable_cache(self, cache_url):
+        """The cache URL when its Redis answers, else locmem (with a warning: not how production runs)."""
+        import socket
+        from urllib.parse import urlsplit
+
+        if not cache_url.startswith(("redis://", "rediss://")):
+            return cache_url
+        parts = urlsplit(cache_url)
+        try:
+            with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2):
+                return cache_url
+        except OSError:
+            self.stderr.write(f"Let op: geen Redis op {parts.hostname}:{parts.port or 6379}; gemeten met een cache per "
+                              "proces (locmem), niet zoals in productie.")
+            return "locmem://"
+
     def _baseline(self):
         tree = baseline_tree(settings.BASE_DIR, self.opts["baseline_ref"])
         self.cleanup.append(tree)
@@ -172,6 +194,9 @@ class Command(BaseCommand):
             "LOG_LEVEL": "WARNING",
             "DEMO_ACCOUNTS_ENABLED": "0",
             "AUDIT_DIGEST_DIR": str(self.workdir / "digest" / Path(database_url).name),
+            # sessions and permission snapshots in one cache shared by the workers (code before issue 9: unused)
+            "CACHE_URL": self.cache_url,
+            "CACHE_KEY_PREFIX": f"vp-bench-{self.run_id}-{Path(database_url).name}",
         })
         env.update(extra)
         return env
@@ -315,9 +340,12 @@ class Command(BaseCommand):
         inst["phases"].append(alone)
         self._say(self._line(f"[{inst['label']}] {bulk_clients} clients alleen", alone))
         checker = BulkChecker(inst["server"].port, "bench-bulk", inst["password"], inst["bulk_csv"])
-        checker.login()
-        mixed = clients.run(clients=bulk_clients, duration=o["duration"], label="bulk", alongside=checker.loop,
-                            meter=self._meter(inst))
+        try:
+            checker.login()
+            mixed = clients.run(clients=bulk_clients, duration=o["duration"], label="bulk", alongside=checker.loop,
+                                meter=self._meter(inst))
+        except (RuntimeError, OSError) as exc:
+            raise BenchError(f"bulk check on {inst['label']} failed: {exc}\n{inst['server'].log_tail(15)}") from exc
         inst["phases"].append(mixed)
         runs = list(checker.runs)
         during = mixed.subset("during", lambda s: any(r.started <= s.started <= r.ended for r in runs))
@@ -370,8 +398,8 @@ class Command(BaseCommand):
         w = self.stdout.write
         w("")
         w("=" * 110)
-        w(f"Resultaat: gunicorn {o['workers']} sync workers, PostgreSQL, Celery eager; API GET "
-          "/api/v1/addresses/{id}/hits met Authorization: Token")
+        w(f"Resultaat: gunicorn {o['workers']} sync workers, PostgreSQL, Celery eager, cache "
+          f"{self.cache_url.split('://')[0]}; API GET /api/v1/addresses/{{id}}/hits met Authorization: Token")
         w(f"Machinesnelheid: {r['calibration_start']:.0f} ms bij de start, {r['calibration_end']:.0f} ms aan het eind "
           "(vaste pure-Python-lus, lager is sneller; shared VM's verschillen tot 2x)")
         volume = r.get("volume")
