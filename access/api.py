@@ -32,6 +32,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import BasePermission
 
+from .audit_context import required_permission_record
 from .permissions import has_perm_anywhere
 
 LOGIN_ONLY = None  # value in required_permissions: any authenticated user
@@ -78,8 +79,8 @@ class PlatformPermission(BasePermission):
         if entry is LOGIN_ONLY:
             return True
         perm, scope = _split_entry(entry)
-        # The denial log and the audit's grant lookup read the permission from the Django request.
-        request._request.required_permission = perm
+        # The denial log and the audit's grant lookup read the permission from the audit context.
+        required_permission_record(user=user, perm=perm)
         request.required_permission_scope = scope
         return has_perm_anywhere(user, perm, scope)
 

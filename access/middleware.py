@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .audit_context import required_permission_record
 from .decorators import rule_for
 from .permissions import has_perm_anywhere
 
@@ -87,6 +88,7 @@ class AccessRuleMiddleware:
             return None
         _kind, perm, scope = rule
         request.required_permission = perm
+        required_permission_record(user=request.user, perm=perm)
         if not has_perm_anywhere(request.user, perm, scope):
             raise PermissionDenied
         return None

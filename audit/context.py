@@ -1,26 +1,77 @@
-"""The current request's audit context (request id, IP, user agent), available to services called without a request."""
+"""The audit context: who acts, from where, under which permission and request id, in one context variable.
+
+Set by audit.middleware.RequestContextMiddleware for a request (the permission and the grant behind it are added by
+the page access rule and the API permission class through `permission_set`), by `task_actor` for background work
+and Celery tasks. Services take the actor and read the rest from here, never from the HTTP request.
+
+Nothing a client sends decides an audit identity or a security count: the request id is made here, always (a
+client's `traceparent` header is not used), and the client IP comes from REMOTE_ADDR or the configured number of
+trusted proxies (`client_ip`, which django-axes uses too: AXES_CLIENT_IP_CALLABLE).
+"""
 import contextlib
 import contextvars
-import re
+import ipaddress
 import secrets
 
-_current = contextvars.ContextVar("audit_request_context", default=None)
+from django.conf import settings
 
-TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+_current = contextvars.ContextVar("audit_request_context", default=None)
 
 
 def new_trace_id() -> str:
     return secrets.token_hex(16)
 
 
-def trace_id_from_header(value: str | None) -> str | None:
-    """The trace id of a valid W3C traceparent header, or None."""
-    if not value:
+def client_ip(request) -> str | None:
+    """REMOTE_ADDR, or the address the configured number of trusted proxies saw. A client cannot forge it."""
+    remote = request.META.get("REMOTE_ADDR")
+    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if hops > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        # The right-most `hops` entries were added by our own proxies; the one before them is the client.
+        if len(forwarded) >= hops:
+            remote = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(remote)) if remote else None
+    except ValueError:
         return None
-    match = TRACEPARENT.match(value.strip().lower())
-    if not match or match.group(1) == "0" * 32:
+
+
+def request_context(request) -> dict:
+    """The audit context of an HTTP request, with a request id made by the server."""
+    return {
+        "request_id": new_trace_id(),
+        "ip": client_ip(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:255],
+        "path": request.path[:255],
+        "permission": "",
+        "user_id": None,
+        "grant": None,
+    }
+
+
+def permission_set(*, user, permission: str, grant_lookup=None):
+    """Record the permission the current request was let in with, and how to find the grant behind it (a callable
+    returning the Authorisation reference, asked only when an event is written). Called by the access rules."""
+    ctx = get_current()
+    if ctx is None:
+        return
+    ctx["permission"] = permission or ""
+    ctx["user_id"] = getattr(user, "pk", None)
+    ctx["grant"] = grant_lookup
+
+
+def current_permission() -> str:
+    return (get_current() or {}).get("permission", "") or ""
+
+
+def current_grant(actor):
+    """The grant behind the current request's permission when `actor` is the request's user, else None."""
+    ctx = get_current() or {}
+    lookup = ctx.get("grant")
+    if lookup is None or actor is None or ctx.get("user_id") != getattr(actor, "pk", None):
         return None
-    return match.group(1)
+    return lookup()
 
 
 def set_current(ctx):

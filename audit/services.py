@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .chain import ACCESS_FIELDS, access_event_hash
-from .context import get_current
+from .context import current_grant, get_current, request_context
 from .models import AccessEvent
 
 # C0 controls (newlines and tabs included), DEL, C1 controls and the Unicode line and paragraph separators.
@@ -36,29 +36,12 @@ def clean_text(value, limit=255) -> str:
     return _CONTROL.sub(_escape, text)[:limit]
 
 
-def _grant_from_request(request, actor):
-    """The grant behind the permission the access rule of this view required (one query), or None."""
-    perm = getattr(request, "required_permission", "") if request is not None else ""
-    user = getattr(request, "user", None)
-    if not perm or actor is None or user is None or getattr(user, "pk", None) != actor.pk:
-        return None
-    from access.permissions import grant_for
-
-    return grant_for(actor, perm)
-
-
-def _context(request):
-    ctx = get_current() or {}
-    if request is not None:
-        from .middleware import client_ip
-
-        ctx = {
-            "request_id": getattr(request, "request_id", ctx.get("request_id", "")),
-            "ip": client_ip(request),
-            "user_agent": request.META.get("HTTP_USER_AGENT", ""),
-            "path": request.path,
-        }
-    return ctx
+def _context(request=None) -> dict:
+    """The audit context (audit.context); for a request outside the middleware (a signal sent by hand), built from it."""
+    ctx = get_current()
+    if ctx is None and request is not None:
+        ctx = request_context(request)
+    return ctx or {}
 
 
 def _build_event(*, ctx, action, actor, outcome, obj=None, object_type="", object_id="", object_label="", query="",
@@ -112,8 +95,9 @@ def access_event_record(
     """Record one access event. Called inside the action's transaction: if this fails, the action fails (and
     nothing may be shown). One INSERT, no lock: the sealer puts it into the hash chain afterwards.
 
-    `grant` is the Authorisation that allowed the action; when omitted it is looked up from the permission the
-    view's access rule required (`request.required_permission`). Signals records address searches as
+    `grant` is the Authorisation that allowed the action; when omitted it is the grant behind the permission the
+    request was let in with (audit.context, set by the page rule and the API permission class) if `actor` is the
+    request's user. Who, from where and the request id come from the audit context. Signals records address searches as
     action=ADDRESS_SEARCH, obj=<areas.Address> (or object_type="areas.Address", object_id=pk, object_label=label),
     query=<normalised address>, purpose=<reason / case number>, result_count=<departments hit>.
     """
@@ -121,7 +105,7 @@ def access_event_record(
         if request.user.is_authenticated:
             actor = request.user
     if grant is None and outcome == AccessEvent.Outcome.ALLOWED:
-        grant = _grant_from_request(request, actor)
+        grant = current_grant(actor)
     event = _build_event(ctx=_context(request), action=action, actor=actor, outcome=outcome, obj=obj,
                          object_type=object_type, object_id=object_id, object_label=object_label, query=query,
                          purpose=purpose, result_count=result_count, grant=grant)
@@ -129,7 +113,7 @@ def access_event_record(
     return event
 
 
-def access_event_record_many(*, action: str, actor, events: list[dict], request=None,
+def access_event_record_many(*, action: str, actor, events: list[dict],
                              outcome: str = AccessEvent.Outcome.ALLOWED, grant=None) -> list[AccessEvent]:
     """Record the events of one bulk operation (e.g. every address of a bulk check) in one set-based INSERT.
 
@@ -137,8 +121,8 @@ def access_event_record_many(*, action: str, actor, events: list[dict], request=
     query, purpose, result_count). Same guarantees as access_event_record: inside the operation's transaction.
     """
     if grant is None and outcome == AccessEvent.Outcome.ALLOWED:
-        grant = _grant_from_request(request, actor)
-    ctx = _context(request)
+        grant = current_grant(actor)
+    ctx = _context()
     rows = [_build_event(ctx=ctx, action=action, actor=actor, outcome=outcome, grant=grant, **fields)
             for fields in events]
     if rows:
@@ -147,12 +131,12 @@ def access_event_record_many(*, action: str, actor, events: list[dict], request=
 
 
 def import_run_record(*, actor, source: str, file_name: str, sha256: str, counts: dict, outcome: str = "allowed",
-                      object_id: str = "", request=None) -> AccessEvent:
+                      object_id: str = "") -> AccessEvent:
     """One audit record for a whole import run: source, file name and hash, and the counts (read, inserted, updated,
     unchanged, rejected). The rows themselves get no change record each."""
     summary = ", ".join(f"{name}: {value}" for name, value in counts.items())
     return access_event_record(
-        action=AccessEvent.Action.IMPORT, request=request, actor=actor, outcome=outcome,
+        action=AccessEvent.Action.IMPORT, actor=actor, outcome=outcome,
         object_type="ingest.ImportRun", object_id=object_id, object_label=f"{source}: {file_name} ({summary})",
         query=f"sha256:{sha256}", result_count=counts.get("read"),
     )

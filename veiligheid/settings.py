@@ -176,7 +176,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The same client IP as the audit trail (REMOTE_ADDR, or the one TRUSTED_PROXY_COUNT proxies saw): behind a proxy a
+# lockout keys on the real client, not on the proxy's address (where anyone could lock anyone out).
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
 AXES_VERBOSE = False
 
 # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
