@@ -4,9 +4,14 @@ Every lookup is one indexed query: (postcode, number) for postcode queries, `str
 for street queries, `search_key LIKE 'prefix%'` / `street_key LIKE 'prefix%'` for suggestions (on PostgreSQL the
 pattern-ops indexes of migration 0002 serve these). Candidate rows for one postcode + number or street + number
 are few, so choosing between huisletter/toevoeging readings happens in Python on that small set.
+
+Address matching lives here and only here: `address_search` resolves one text (the search page, the API, the signal
+form), `address_resolve_many` resolves a list of texts the same way (the bulk check) and `address_candidates` gives
+every address a text can mean (the auditors' "who looked at this address"); all three apply `_match_readings`.
 """
 from dataclasses import dataclass, field
 
+from django.db import connections, router
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -138,13 +143,38 @@ def address_search(*, q: str, limit: int = 10) -> AddressSearchResult:
             message=_("Vul ook het huisnummer in, of kies een adres uit de lijst."),
         )
 
+    return _match_readings(readings, limit=limit, rows_for=_rows_cache(_rows_for_number))
+
+
+def _group(reading: ParsedAddressQuery) -> tuple:
+    """The rows a reading is matched against: one postcode + number, or one street + number."""
+    return (reading.kind, reading.postcode, reading.street, reading.number)
+
+
+def _rows_cache(fetch):
+    """rows_for(reading): the rows of the reading's group, fetched once per group."""
     cache: dict[tuple, list] = {}
+
+    def rows_for(reading):
+        group = _group(reading)
+        if group not in cache:
+            cache[group] = fetch(reading)
+        return cache[group]
+
+    rows_for.cache = cache
+    return rows_for
+
+
+def _match_readings(readings, *, limit: int, rows_for, choose_plain: bool = False) -> AddressSearchResult:
+    """The one rule that decides what a text with a house number means: the first reading whose rows match gives
+    the result; one match is exact when the suffix was given or the address has none, else candidates.
+
+    choose_plain (lists, where nobody can choose): without a suffix, candidates on one postcode + number of which
+    exactly one has neither huisletter nor toevoeging mean that one ("1311 AB 12" is 12 when 12A also exists).
+    """
     number_exists = False
     for reading in readings:
-        group = (reading.kind, reading.postcode, reading.street, reading.number)
-        if group not in cache:
-            cache[group] = _rows_for_number(reading)
-        rows = [a for a in cache[group] if _city_matches(a, reading.city)]
+        rows = [a for a in rows_for(reading) if _city_matches(a, reading.city)]
         if not rows:
             continue
         number_exists = True
@@ -157,6 +187,10 @@ def address_search(*, q: str, limit: int = 10) -> AddressSearchResult:
         normalized = reading.normalized
         if len(matches) == 1 and (reading.suffix or not (matches[0].letter or matches[0].addition)):
             return AddressSearchResult(kind=KIND_EXACT, addresses=matches, normalized=normalized, message="")
+        if choose_plain and not reading.suffix:
+            plain = [a for a in matches if not (a.letter or a.addition)]
+            if len(plain) == 1 and len({(a.postcode, a.city) for a in matches}) == 1:
+                return AddressSearchResult(kind=KIND_EXACT, addresses=plain, normalized=normalized, message="")
         if reading.suffix:
             message = _("Meerdere adressen passen bij ‘%(q)s’. Kies het juiste adres.") % {"q": normalized}
         elif len(matches) == 1:
@@ -171,7 +205,7 @@ def address_search(*, q: str, limit: int = 10) -> AddressSearchResult:
             kind=KIND_CANDIDATES, addresses=_sorted(matches)[:limit], normalized=normalized, message=message
         )
 
-    normalized = first.normalized
+    normalized = readings[0].normalized
     if number_exists:
         message = _(
             "Adres ‘%(q)s’ niet gevonden. Op dit huisnummer bestaan wel andere huisletters of toevoegingen: "
@@ -182,6 +216,59 @@ def address_search(*, q: str, limit: int = 10) -> AddressSearchResult:
             "q": normalized
         }
     return AddressSearchResult(kind=KIND_NONE, addresses=[], normalized=normalized, message=message)
+
+
+def _is_partial(reading: ParsedAddressQuery) -> bool:
+    return reading.kind in ("postcode_prefix", "street_prefix") or reading.number is None
+
+
+# Postcode + number groups fetched per query by address_resolve_many.
+RESOLVE_CHUNK = 250
+
+
+def address_resolve_many(*, texts, limit: int = 10) -> list[AddressSearchResult]:
+    """Resolve many texts at once (the bulk check): for each text what `address_search` answers for it, except that
+    in a list, where nobody can choose, a plain house number means the address without huisletter or toevoeging
+    when the search would offer it among candidates (see `_match_readings`, choose_plain). The postcode + number
+    rows of up to RESOLVE_CHUNK texts come from one query (street texts from one query per street + number, shared
+    between texts)."""
+    limit = _clamp(limit)
+    texts = list(texts)
+    parsed = [parse_address_query((text or "").strip()) for text in texts]
+    rows_for = _rows_cache(_rows_for_number)
+    wanted = sorted({
+        (reading.postcode, reading.number)
+        for readings in parsed if readings and not _is_partial(readings[0])
+        for reading in readings if reading.kind == "postcode"
+    })
+    for start in range(0, len(wanted), RESOLVE_CHUNK):
+        part = wanted[start:start + RESOLVE_CHUNK]
+        condition = Q()
+        for postcode, number in part:
+            condition |= Q(postcode=postcode, number=number)
+        found: dict[tuple, list] = {("postcode", postcode, "", number): [] for postcode, number in part}
+        for address in _base().filter(condition):
+            found[("postcode", address.postcode, "", address.number)].append(address)
+        for group, rows in found.items():
+            rows_for.cache[group] = _sorted(rows)[:MAX_ROWS_PER_NUMBER]
+    results = []
+    for text, readings in zip(texts, parsed, strict=True):
+        if not readings or _is_partial(readings[0]):
+            results.append(address_search(q=text, limit=limit))
+        else:
+            results.append(_match_readings(readings, limit=limit, rows_for=rows_for, choose_plain=True))
+    return results
+
+
+def address_candidates(*, q: str, limit: int = MAX_LIMIT) -> list:
+    """Every address a full address text can mean, by the rule of `address_search`: the exact address, or the
+    candidates it offers to choose from; [] for a text without house number or that matches nothing. What the
+    auditors' "who looked at this address" looks up."""
+    readings = parse_address_query((q or "").strip())
+    if not readings or _is_partial(readings[0]):
+        return []
+    found = address_search(q=q, limit=limit)
+    return found.addresses if found.kind in (KIND_EXACT, KIND_CANDIDATES) else []
 
 
 def address_suggest(*, q: str, limit: int = 10) -> list:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import django_filters
 from auditlog.models import LogEntry
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessEvent
@@ -21,54 +23,112 @@ ADDRESS_TYPE = "areas.Address"
 # --- addresses ------------------------------------------------------------------------------------------------
 
 
+SIGNAL_TYPE = "signals.Signal"
+# Per-address events of a hit-report listing (signals.services.hit_report_record) name the address as their object.
+LISTING_ACTIONS = (AccessEvent.Action.SIGNAL_VIEW, AccessEvent.Action.PRINT, AccessEvent.Action.EXPORT)
+
+
 def address_matches(text: str, limit: int = 50):
-    """The BAG addresses a search text can mean ("5038 AB 12a", "5038AB-12-A", "Stationsstraat 12A Tilburg")."""
-    from areas.models import Address
-    from areas.normalize import compact_suffix, parse_address_query
+    """The BAG addresses a search text can mean ("5038 AB 12a", "5038AB-12-A", "Stationsstraat 12A Tilburg"): the
+    address search's own answer (areas.selectors), so the auditor looks up what the officer found."""
+    from areas.selectors import address_candidates
 
-    condition = Q()
-    readings = [r for r in parse_address_query(text) if r.number is not None]
-    for reading in readings:
-        if reading.kind == "postcode":
-            condition |= Q(postcode=reading.postcode, number=reading.number)
-        elif reading.kind == "street":
-            condition |= Q(street_key__startswith=f"{reading.street} {reading.number}")
-    if not readings:
+    return address_candidates(q=text, limit=limit)
+
+
+def _signal_ids_at(addresses) -> list[str]:
+    """Ids of the signals (any status, erased ones included) on these addresses: their views concern the address."""
+    try:
+        signal_model = apps.get_model(SIGNAL_TYPE)
+    except LookupError:
         return []
-    candidates = list(Address.objects.filter(condition).order_by("postcode", "number", "letter", "addition")[:500])
-    result = []
-    for address in candidates:
-        suffix = compact_suffix(address.letter, address.addition)
-        for reading in readings:
-            if reading.kind == "street" and not address.street_key.startswith(f"{reading.street} {reading.number}"):
-                continue
-            if reading.kind == "postcode" and (address.postcode, address.number) != (reading.postcode, reading.number):
-                continue
-            if reading.suffix_given and suffix != reading.suffix:
-                continue
-            if reading.kind == "street" and reading.city and reading.city not in _fold(address.city):
-                continue
-            result.append(address)
-            break
-    return result[:limit]
-
-
-def _fold(text):
-    from areas.normalize import fold
-
-    return fold(text)
+    ids = signal_model.objects.filter(address__in=addresses).order_by().values_list("pk", flat=True)
+    return [str(pk) for pk in ids[:5000]]
 
 
 def address_condition(text: str):
-    """Events about an address: its object is the Address, or the query is its normalised form."""
+    """Events about an address: its searches (the Address as object, or for searches that found no address the
+    normalised text), views of the signals on it, and hit-report listings that named it."""
+    from areas.normalize import parse_address_query
+
+    text = (text or "").strip()
     addresses = address_matches(text)
-    keys = {text.strip().upper()}
-    for address in addresses:
-        keys.add(address.search_key)
-    condition = Q(query__in=sorted(keys))
+    keys = {text}
+    readings = parse_address_query(text)
+    if readings:
+        keys.add(readings[0].normalized)
+    keys.update(address.search_key for address in addresses)
+    condition = Q(action=AccessEvent.Action.ADDRESS_SEARCH, query__in=sorted(k for k in keys if k))
     if addresses:
         condition |= Q(object_type=ADDRESS_TYPE, object_id__in=[str(a.pk) for a in addresses])
+        signal_ids = _signal_ids_at(addresses)
+        if signal_ids:
+            condition |= Q(object_type=SIGNAL_TYPE, object_id__in=signal_ids)
     return condition, addresses
+
+
+def _who(event) -> str:
+    name = event.actor_username or gettext("onbekende gebruiker")
+    return f"{name} ({event.actor_department})" if event.actor_department else name
+
+
+def _signal_departments(events) -> dict[str, str]:
+    """Signal id -> department name, for the signal views among `events` (one query)."""
+    ids = {e.object_id for e in events if e.object_type == SIGNAL_TYPE and e.object_id.isdigit()}
+    if not ids:
+        return {}
+    try:
+        signal_model = apps.get_model(SIGNAL_TYPE)
+    except LookupError:
+        return {}
+    rows = signal_model.objects.filter(pk__in=[int(pk) for pk in ids]).values_list("pk", "department__name")
+    return {str(pk): name for pk, name in rows}
+
+
+def address_event_description(event, *, signal_departments=None) -> str:
+    """What this event means for the address, in one plain Dutch sentence."""
+    A = AccessEvent.Action
+    who = _who(event)
+    denied = event.outcome != AccessEvent.Outcome.ALLOWED
+    if event.action == A.ADDRESS_SEARCH:
+        if denied:
+            return gettext("%(who)s wilde dit adres zoeken; dat is geweigerd.") % {"who": who}
+        if event.object_type != ADDRESS_TYPE or not event.object_id:
+            return gettext("%(who)s zocht op ‘%(query)s’; er werd geen adres gevonden.") % {"who": who, "query": event.query}
+        if not event.result_count:
+            return gettext("%(who)s zocht dit adres; geen afdeling had er een signaal.") % {"who": who}
+        return ngettext(
+            "%(who)s zocht dit adres en zag dat %(n)s afdeling er een signaal heeft.",
+            "%(who)s zocht dit adres en zag dat %(n)s afdelingen er een signaal hebben.",
+            event.result_count,
+        ) % {"who": who, "n": event.result_count}
+    if event.object_type == SIGNAL_TYPE:
+        department = (signal_departments or {}).get(event.object_id)
+        if denied:
+            return gettext("%(who)s wilde een signaal op dit adres inzien; dat is geweigerd.") % {"who": who}
+        if event.action == A.SIGNAL_VIEW and department:
+            return gettext("%(who)s bekeek de details van een signaal van %(department)s op dit adres.") % {
+                "who": who, "department": department}
+        if event.action == A.SIGNAL_VIEW:
+            return gettext("%(who)s bekeek de details van een signaal op dit adres.") % {"who": who}
+    if event.object_type == ADDRESS_TYPE and event.action in LISTING_ACTIONS:
+        if event.action == A.PRINT:
+            return gettext("%(who)s drukte de uitdraai af waarin dit adres staat.") % {"who": who}
+        if event.action == A.EXPORT:
+            return gettext("%(who)s downloadde de uitdraai (CSV) waarin dit adres staat.") % {"who": who}
+        return gettext("%(who)s kreeg dit adres te zien in de uitdraai van adressen met signalen van meerdere afdelingen.") % {
+            "who": who}
+    return gettext("%(who)s: %(action)s (%(outcome)s).") % {
+        "who": who, "action": event.get_action_display(), "outcome": event.get_outcome_display()}
+
+
+def address_events_described(events) -> list:
+    """The events with a `description` (plain Dutch) each, for the "who looked at this address" page."""
+    events = list(events)
+    departments = _signal_departments(events)
+    for event in events:
+        event.description = address_event_description(event, signal_departments=departments)
+    return events
 
 
 # --- the filter shared by the pages, the API and the export -----------------------------------------------------

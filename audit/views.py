@@ -1,11 +1,10 @@
 """Auditor pages. Auditor role only (audit.review_audit); every page view and export is itself an access event,
 recorded before anything is shown (if recording fails, the page fails)."""
-import csv
 import datetime as dt
-import io
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access.decorators import require_perm
+from core.exports import csv_response
 
 from . import selectors
 from .models import AccessEvent, ChainCheckpoint
@@ -107,7 +107,7 @@ def address_lookup(request):
         text = form.cleaned_data["address"]
         condition, addresses = selectors.address_condition(text)
         page = selectors.keyset_page(AccessEvent.objects.filter(condition), request.GET.get("cursor"), _page_size())
-        rows, next_cursor, is_first = page.rows, page.next_cursor, page.is_first
+        rows, next_cursor, is_first = selectors.address_events_described(page.rows), page.next_cursor, page.is_first
     _record_view(
         request, "address", query=text, result_count=len(rows),
         object_id=str(addresses[0].pk) if len(addresses) == 1 else "",
@@ -215,19 +215,6 @@ def integrity(request):
 
 # --- CSV export ----------------------------------------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula: cells starting with = + - @ tab CR get a leading quote."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
 EXPORT_COLUMNS = [
     ("occurred_at", gettext_lazy("tijdstip (UTC)")),
     ("actor_username", gettext_lazy("gebruiker")),
@@ -261,33 +248,34 @@ def export_csv(request):
     fields = [name for name, _label in EXPORT_COLUMNS]
     db_fields = [name for name in fields if name != "action_label"]
     action_labels = dict(AccessEvent.Action.choices)
-    rows = list(event_filter.qs.order_by("-occurred_at", "-id").values(*db_fields)[: limit + 1])
-    truncated = len(rows) > limit
-    rows = rows[:limit]
+    events = event_filter.qs.order_by("-occurred_at", "-id")
+    # The export is what the filter matched before it was recorded: the newest row now is the upper bound.
+    newest = events.values_list("occurred_at", "id").first()
+    if newest is not None:
+        events = events.filter(Q(occurred_at__lt=newest[0]) | Q(occurred_at=newest[0], id__lte=newest[1]))
+    found = events[: limit + 1].count()  # bounded: the number exported, and whether the limit cut it off
+    count = min(found, limit)
     access_event_record(
         action=AccessEvent.Action.AUDIT_EXPORT,
         request=request,
         object_type="audit.events",
         query=selectors.filter_description(request.GET),
-        result_count=len(rows),
+        result_count=count,
     )
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([str(label) for _name, label in EXPORT_COLUMNS])
-    for row in rows:
+
+    def cells(row):
         row["action_label"] = action_labels.get(row["action"], row["action"])
-        cells = []
         for name in fields:
             value = row[name]
             if name == "occurred_at" and value is not None:
                 value = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-            cells.append(csv_safe(clean_text(value, 1000)))
-        writer.writerow(cells)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+            yield value if isinstance(value, int) else clean_text(value, 1000)
+
+    rows = (list(cells(row)) for row in events.values(*db_fields)[:count].iterator(chunk_size=2000))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audittrail-{stamp}.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    if truncated:
-        response["X-Export-Truncated"] = str(limit)
-    return response
+    return csv_response(
+        filename=f"audittrail-{stamp}.csv",
+        header=[label for _name, label in EXPORT_COLUMNS],
+        rows=rows,
+        headers={"X-Export-Truncated": str(limit)} if found > limit else None,
+    )

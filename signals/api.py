@@ -313,7 +313,8 @@ class HitReportView(APIView):
         rows = selectors.hit_report(**filters)
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt="api", request=request)
+        services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt="api", request=request,
+                                   rows=page if page is not None else rows)
         response = paginator.get_paginated_response(HitReportRowSerializer(page, many=True).data)
         response.data["minDepartments"] = filters["min_departments"]
         return response

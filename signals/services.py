@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,7 @@ from access.models import Department
 from access.permissions import has_perm
 from audit.context import get_current, new_trace_id, reset_current, set_current
 from audit.models import AccessEvent
-from audit.services import access_event_record
+from audit.services import access_event_record, access_event_record_many
 from veiligheid.prepared import insert_row
 
 from . import selectors
@@ -487,14 +486,18 @@ def signal_view_record(*, user, signal, request=None):
 # ---------------------------------------------------------------------------------------------- hit report
 
 
-def hit_report_record(*, user, filters: dict, count: int, fmt: str, request=None):
-    """The hit report was shown (fmt "page"), printed ("print") or exported ("csv")."""
+@transaction.atomic
+def hit_report_record(*, user, filters: dict, count: int, fmt: str, request=None, rows=()):
+    """The hit report was shown (fmt "page" or "api"), printed ("print") or exported ("csv").
+
+    One event for the report, plus one per address it listed (`rows`: the HitReportRows shown, printed or
+    exported), written set-based, with the address as object: "who looked at this address" finds the listing."""
     action = {
         "csv": AccessEvent.Action.EXPORT,
         "print": AccessEvent.Action.PRINT,
     }.get(fmt, AccessEvent.Action.SIGNAL_VIEW)
     query = " ".join(f"{key}={value}" for key, value in sorted(filters.items()) if value not in (None, ""))
-    return access_event_record(
+    event = access_event_record(
         action=action,
         request=request,
         actor=user,
@@ -503,6 +506,16 @@ def hit_report_record(*, user, filters: dict, count: int, fmt: str, request=None
         query=query,
         result_count=count,
     )
+    access_event_record_many(
+        action=action,
+        actor=user,
+        events=[
+            {"object_type": "areas.Address", "object_id": str(row.address_id), "object_label": row.address_label,
+             "query": query, "result_count": row.department_count}
+            for row in rows
+        ],
+    )
+    return event
 
 
 # ---------------------------------------------------------------------------------------------- bulk check
@@ -555,62 +568,22 @@ def _bulk_texts(content: str) -> list[tuple[int, str]]:
     return result
 
 
-def _resolve(text: str):
-    """(status, address or None, message) for one bulk line, through the shared address search."""
-    from areas.selectors import address_search
+def _bulk_resolve(rows):
+    """Resolve the bulk lines through the shared address matching (areas.selectors), set-based: a line is "ok" only
+    where the address search would find that one address; where the search offers candidates to choose from, the
+    line is "ambiguous" (nobody can choose in a list)."""
+    from areas.selectors import KIND_CANDIDATES, KIND_EXACT, KIND_INVALID, address_resolve_many
 
-    found = address_search(q=text, limit=5)
-    if found.kind == "exact" and len(found.addresses) == 1:
-        return "ok", found.addresses[0], ""
-    if found.kind == "candidates":
-        # In a list, "1311 AB 12" means number 12 itself when 12 also exists with a huisletter or toevoeging.
-        plain = [a for a in found.addresses if not a.letter and not a.addition]
-        if len(plain) == 1 and len({(a.postcode, a.number) for a in found.addresses}) == 1:
-            return "ok", plain[0], ""
-        return "ambiguous", None, _("Meerdere adressen mogelijk; geef postcode en huisnummer op.")
-    if found.kind == "invalid":
-        return "invalid", None, found.message or _("Dit is geen herkenbaar adres.")
-    return "not_found", None, found.message or _("Adres niet gevonden.")
-
-
-def _resolve_postcode_rows(rows, chunk=250):
-    """Resolve "postcode + number [+ suffix]" lines with one query per `chunk` lines (not one per line).
-
-    Same rules as the address search: a given suffix must match huisletter + toevoeging; without a suffix the
-    plain number is meant when it exists. Other lines are left for `_resolve` (status stays "").
-    """
-
-    from areas.models import Address
-    from areas.normalize import compact_suffix, parse_address_query
-
-    wanted = []
-    for row in rows:
-        readings = parse_address_query(row.text)
-        if len(readings) == 1 and readings[0].kind == "postcode" and readings[0].number is not None:
-            wanted.append((row, readings[0]))
-    for start in range(0, len(wanted), chunk):
-        part = wanted[start:start + chunk]
-        keys = {(reading.postcode, reading.number) for _row, reading in part}
-        condition = Q()
-        for postcode, number in keys:
-            condition |= Q(postcode=postcode, number=number)
-        found: dict[tuple, list] = {}
-        for address in Address.objects.filter(condition).select_related("buurt"):
-            found.setdefault((address.postcode, address.number), []).append(address)
-        for row, reading in part:
-            candidates = found.get((reading.postcode, reading.number), [])
-            if reading.suffix:
-                matches = [a for a in candidates if compact_suffix(a.letter, a.addition) == reading.suffix]
-            else:
-                matches = [a for a in candidates if not a.letter and not a.addition]
-            if len(matches) == 1:
-                row.status, row.address = "ok", matches[0]
-            elif not candidates or (reading.suffix and not matches):
-                row.status = "not_found"
-                row.message = _("Adres ‘%(q)s’ niet gevonden.") % {"q": reading.normalized}
-            else:
-                row.status = "ambiguous"
-                row.message = _("Meerdere adressen mogelijk; geef postcode, huisnummer en huisletter of toevoeging op.")
+    for row, found in zip(rows, address_resolve_many(texts=[row.text for row in rows], limit=5), strict=True):
+        if found.kind == KIND_EXACT:
+            row.status, row.address = "ok", found.address
+        elif found.kind == KIND_CANDIDATES:
+            row.status = "ambiguous"
+            row.message = _("Meerdere adressen mogelijk; geef postcode, huisnummer en huisletter of toevoeging op.")
+        elif found.kind == KIND_INVALID:
+            row.status, row.message = "invalid", found.message or _("Dit is geen herkenbaar adres.")
+        else:
+            row.status, row.message = "not_found", found.message or _("Adres niet gevonden.")
 
 
 def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
@@ -636,10 +609,7 @@ def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
             rows.append(BulkRow(line=line, text=text[:60] + "…", status="invalid", message=_("Regel is te lang.")))
         else:
             rows.append(BulkRow(line=line, text=text, status=""))
-    _resolve_postcode_rows([row for row in rows if not row.status])
-    for row in rows:
-        if not row.status:
-            row.status, row.address, row.message = _resolve(row.text)
+    _bulk_resolve([row for row in rows if not row.status])
     with _audit_request_id():
         try:
             search_limit_take(user=user)

@@ -1,16 +1,16 @@
 """Pages of the signalling tool. Thin: forms in, services/selectors out. Signal ids of other departments -> 404."""
-import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from access.decorators import require_perm
+from core.exports import csv_response
 
 from . import selectors, services
 from .forms import (
@@ -283,19 +283,20 @@ def signal_close_view(request, public_id):
 # ---------------------------------------------------------------------------------------------- hit report
 
 
-def _hit_report(request, fmt):
+def _hit_report(request, fmt, per_page=None):
     form = HitReportForm(request.GET or None)
     filters = form.filters()
     # An invalid filter (unknown wijk, a minimum of 0) shows its error and nothing, never the unfiltered report.
     rows = [] if form.is_bound and not form.is_valid() else selectors.hit_report(**filters)
-    services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt=fmt, request=request)
-    return form, filters, rows
+    page = Paginator(rows, per_page).get_page(request.GET.get("page")) if per_page else None
+    services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt=fmt, request=request,
+                               rows=page.object_list if page is not None else rows)
+    return form, filters, rows, page
 
 
 @require_perm(HIT_REPORT_PERM)
 def hit_report_view(request):
-    form, filters, rows = _hit_report(request, "page")
-    page = Paginator(rows, 200).get_page(request.GET.get("page"))
+    form, filters, rows, page = _hit_report(request, "page", per_page=200)
     return render(
         request,
         "signals/hit_report.html",
@@ -306,7 +307,7 @@ def hit_report_view(request):
 
 @require_perm(HIT_REPORT_PERM)
 def hit_report_print(request):
-    form, filters, rows = _hit_report(request, "print")
+    form, filters, rows, _page = _hit_report(request, "print")
     return render(
         request,
         "signals/hit_report_print.html",
@@ -314,31 +315,15 @@ def hit_report_print(request):
     )
 
 
-def _csv_response(filename):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    return response
-
-
-def _safe_cell(value):
-    """No spreadsheet formula injection through exported text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @require_perm(HIT_REPORT_PERM)
 def hit_report_csv(request):
-    _form, _filters, rows = _hit_report(request, "csv")
-    response = _csv_response("uitdraai-signalen.csv")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Adres"), _("Postcode"), _("Buurt"), _("Wijk"), _("Aantal afdelingen"), _("Afdelingen")])
-    for row in rows:
-        writer.writerow(
-            [_safe_cell(v) for v in (row.address_label, row.postcode, row.buurt_name, row.wijk_name,
-                                     row.department_count, ", ".join(row.departments))]
-        )
-    return response
+    _form, _filters, rows, _page = _hit_report(request, "csv")
+    return csv_response(
+        filename="uitdraai-signalen.csv",
+        header=[_("Adres"), _("Postcode"), _("Buurt"), _("Wijk"), _("Aantal afdelingen"), _("Afdelingen")],
+        rows=((row.address_label, row.postcode, row.buurt_name, row.wijk_name, row.department_count,
+               ", ".join(row.departments)) for row in rows),
+    )
 
 
 # ---------------------------------------------------------------------------------------------- bulk check
@@ -364,16 +349,14 @@ def bulk_check_view(request):
             _apply_errors(form, exc)
         else:
             if request.POST.get("format") == "csv":
-                response = _csv_response("bulkcontrole-signalen.csv")
-                writer = csv.writer(response, delimiter=";")
-                writer.writerow([_("Regel"), _("Invoer"), _("Adres"), _("Aantal afdelingen"), _("Afdelingen"),
-                                 _("Melding")])
-                for row in rows:
-                    writer.writerow([_safe_cell(v) for v in (
-                        row.line, row.text, row.address.label if row.address else "",
-                        row.department_count if row.address else "", ", ".join(row.departments), row.message,
-                    )])
-                return response
+                return csv_response(
+                    filename="bulkcontrole-signalen.csv",
+                    header=[_("Regel"), _("Invoer"), _("Adres"), _("Aantal afdelingen"), _("Afdelingen"),
+                            _("Melding")],
+                    rows=((row.line, row.text, row.address.label if row.address else "",
+                           row.department_count if row.address else "", ", ".join(row.departments), row.message)
+                          for row in rows),
+                )
             context.update(
                 rows=rows,
                 found=sum(1 for r in rows if r.address),

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    "core",
     "access",
     "audit",
     "areas",

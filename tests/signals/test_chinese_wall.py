@@ -140,15 +140,15 @@ def test_exports_carry_counts_and_departments_only(client, people, secret_signal
     login(client, people["coord"])
     for url in ("/signalen/uitdraai/", "/signalen/uitdraai/afdrukken/", "/signalen/uitdraai.csv",
                 "/signalen/uitdraai.csv?min_departments=1"):
-        body = client.get(url).content.decode("utf-8-sig")
+        body = client.get(url).getvalue().decode("utf-8-sig")
         assert "Toezicht en Handhaving" in body
         assert_clean(body)
         assert "Uitkeringsfraude" not in body and "Eigen SZ-verhaal" not in body
     response = client.post("/signalen/bulkcontrole/", {
         "file": SimpleUploadedFile("a.csv", b"1311AB 12\n"), "purpose": "Actiedag", "format": "csv"})
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig")), delimiter=";"))
     assert rows[1][3:5] == ["2", "Sociale Zaken, Toezicht en Handhaving"]
-    assert_clean(response.content.decode("utf-8-sig"))
+    assert_clean(response.getvalue().decode("utf-8-sig"))
 
 
 def test_notifications_and_mail_name_address_and_departments_only(client, people, secret_signal, other_side,

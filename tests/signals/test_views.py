@@ -227,7 +227,7 @@ def test_hit_report_page_print_csv_filters_and_events(as_user, place, addresses)
 
     response = client.get("/signalen/uitdraai.csv?min_departments=2")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Adres", "Postcode", "Buurt", "Wijk", "Aantal afdelingen", "Afdelingen"]
     assert ["Kadeweg 3, 1322 CD Almere", "1322CD", "Kade", "Haven", "3",
             "Openbare Orde en Veiligheid, Sociale Zaken, Toezicht en Handhaving"] in rows
@@ -272,7 +272,7 @@ def test_bulk_check_page_and_csv(as_user, place, addresses):
     assert len(set(events.values_list("request_id", flat=True))) == 1
 
     response = upload(client, "postcode;huisnummer\n1322CD;3\n1311AB;14\n", fmt="csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig")), delimiter=";"))
     assert rows[1][2:5] == ["Kadeweg 3, 1322 CD Almere", "3",
                             "Openbare Orde en Veiligheid, Sociale Zaken, Toezicht en Handhaving"]
     assert rows[2][3:5] == ["1", "Toezicht en Handhaving"]
@@ -382,7 +382,7 @@ def test_hit_report_with_an_invalid_filter_shows_nothing(as_user, place, address
     client = as_user("coord")
     html = client.get("/signalen/uitdraai/?wijk=WK999999").content.decode()
     assert "Stationsstraat 12," not in html and "Kadeweg 3" not in html
-    body = client.get("/signalen/uitdraai.csv?min_departments=0").content.decode("utf-8-sig")
+    body = client.get("/signalen/uitdraai.csv?min_departments=0").getvalue().decode("utf-8-sig")
     assert body.count("\n") == 1  # the header only
 
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Shared plumbing of the platform (exports, ...): no models, no views of its own."""
+
+    name = "core"
+    verbose_name = "Kern"
