@@ -15,3 +15,22 @@ def chain_key_check(app_configs, **kwargs):
             id="audit.W001",
         )
     ]
+
+
+@register()
+def retention_check(app_configs, **kwargs):
+    """Audit records are kept at least five years; the PostgreSQL trigger refuses to delete younger ones anyway."""
+    from django.core.checks import Error
+
+    from .retention import MINIMUM_RETENTION_DAYS
+
+    days = getattr(settings, "AUDIT_RETENTION_DAYS", MINIMUM_RETENTION_DAYS)
+    if days >= MINIMUM_RETENTION_DAYS:
+        return []
+    return [
+        Error(
+            f"AUDIT_RETENTION_DAYS={days} is shorter than the legal minimum of {MINIMUM_RETENTION_DAYS} days.",
+            hint="Audit records (NEN 7513) are kept at least five years; raise AUDIT_RETENTION_DAYS.",
+            id="audit.E002",
+        )
+    ]

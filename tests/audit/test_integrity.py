@@ -307,3 +307,12 @@ def test_daily_verification_records_its_outcome():
     assert problems and f"toegangsgebeurtenis #{event.pk}" in problems[0]
     broken = AccessEvent.objects.filter(object_type="audit.verify").order_by("-id").first()
     assert broken.outcome == AccessEvent.Outcome.ERROR and f"toegangsgebeurtenis #{event.pk}" in broken.object_label
+
+
+def test_a_retention_shorter_than_five_years_fails_the_system_check(settings):
+    from django.core.checks import run_checks
+
+    settings.AUDIT_RETENTION_DAYS = 365
+    assert "audit.E002" in [message.id for message in run_checks()]
+    settings.AUDIT_RETENTION_DAYS = 5 * 366
+    assert "audit.E002" not in [message.id for message in run_checks()]
