@@ -9,8 +9,14 @@ class AccessConfig(AppConfig):
     verbose_name = _("Toegang en autorisaties")
 
     def ready(self):
+        from core.tools import Tool, register_tool
+
+        from audit.labels import role_labels_register
+
         from . import audit_registry  # noqa: F401
-        from .tools import Tool, register_tool
+        from .roles import ROLES
+
+        role_labels_register({code: role.label for code, role in ROLES.items()})
 
         register_tool(
             Tool(

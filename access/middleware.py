@@ -5,8 +5,9 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.rules import rule_for
+
 from .audit_context import required_permission_record
-from .decorators import rule_for
 from .permissions import has_perm_anywhere
 
 

@@ -6,8 +6,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
+from core.rules import login_only
+
 from .api import api_token_revoke, api_token_rotate, token_max_age
-from .decorators import login_only
 
 
 @login_only

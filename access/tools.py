@@ -1,28 +1,9 @@
-"""The tools on the home page. Each app registers its tools in AppConfig.ready(); a user sees a tool
-only when the access rule behind it is met."""
-from dataclasses import dataclass
-
+"""Which of the registered tools (core.tools) a user sees: only those whose access rule the user meets."""
 from django.urls import NoReverseMatch, reverse
 
+from core.tools import TOOLS
+
 from .permissions import has_perm_anywhere
-
-
-@dataclass(frozen=True)
-class Tool:
-    key: str
-    label: str
-    description: str
-    url_name: str
-    perm: str
-    scope: str | None = None
-    order: int = 100
-
-
-TOOLS: dict[str, Tool] = {}
-
-
-def register_tool(tool: Tool):
-    TOOLS[tool.key] = tool
 
 
 def tools_for_user(user):

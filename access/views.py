@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.rules import login_only, public, require_perm
+
 from . import selectors, services
-from .decorators import login_only, public, require_perm
 from .forms import DecisionForm, GrantForm, RenewForm, RevokeForm, UserFilterForm, UserForm
 from .models import Authorisation, User
 from .roles import ROLES

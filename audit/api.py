@@ -12,22 +12,6 @@ from .services import access_event_record
 PERM = "audit.review_audit"
 MAX_PAGE_SIZE = 500
 
-try:  # the shared permission class (access/api.py); it reads `required_permissions`
-    from access.api import PlatformPermission as _Permission
-except ImportError:  # pragma: no cover - only until access/api.py lands
-    from rest_framework.permissions import BasePermission
-
-    from access.permissions import has_perm
-
-    class _Permission(BasePermission):
-        def has_permission(self, request, view):
-            user = getattr(request, "user", None)
-            if user is None or not user.is_authenticated:
-                return False
-            request._request.required_permission = PERM
-            return has_perm(user, PERM)
-
-
 class AccessEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AccessEvent
@@ -42,7 +26,6 @@ class AccessEventList(APIView):
     """Newest first. Filters: person, department, action (repeatable), outcome, object_type, object_id, address,
     since, until (dates), request_id, without_purpose. `cursor` from the previous page's `next`; `page_size` <= 500."""
 
-    permission_classes = [_Permission]
     required_permissions = {"GET": PERM}
     serializer_class = AccessEventSerializer
 

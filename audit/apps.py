@@ -7,7 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self):
-        from access.tools import Tool, register_tool
+        from core.tools import Tool, register_tool
 
         from . import checks, receivers, tasks_context  # noqa: F401
 

@@ -273,10 +273,9 @@ class AccessEvent(AppendOnlyModel):
     @property
     def role_label(self) -> str:
         """The role's name in the catalogue (the stored code when the catalogue no longer has it)."""
-        from access.roles import ROLES
+        from .labels import role_label
 
-        role = ROLES.get(self.role)
-        return str(role.label) if role else self.role
+        return role_label(self.role)
 
 
 class ChainSegment(AppendOnlyModel):

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from access.decorators import require_perm
 from core.exports import csv_response
+from core.rules import require_perm
 
 from . import selectors
 from .models import AccessEvent, ChainCheckpoint

@@ -9,7 +9,7 @@ class DashboardsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from access.tools import Tool, register_tool
+        from core.tools import Tool, register_tool
 
         from .models import Dashboard
 

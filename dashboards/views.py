@@ -1,9 +1,9 @@
 from django.http import Http404
 from django.shortcuts import render
 
-from access.decorators import require_perm
 from audit.models import AccessEvent
 from audit.services import access_event_record
+from core.rules import require_perm
 
 from . import selectors
 

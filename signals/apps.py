@@ -9,7 +9,7 @@ class SignalsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from access.tools import Tool, register_tool
+        from core.tools import Tool, register_tool
 
         from .models import Category, Notification, Signal
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from access.decorators import require_perm
 from core.exports import csv_response
+from core.rules import require_perm
 
 from . import selectors, services
 from .forms import (

@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from access import views as access_views
-from access.decorators import public
+from core.rules import public
 
 urlpatterns = [
     path("", access_views.home, name="home"),

@@ -1,4 +1,6 @@
-"""Mark every view with the rule that admits it. The AccessRuleMiddleware enforces the mark; unmarked views are refused.
+"""Mark every view with the rule that admits it. access.middleware.AccessRuleMiddleware enforces the mark (through
+access.permissions); unmarked views are refused. The marks are plain plumbing, so every app (audit included) can use
+them without importing access.
 
     @require_perm("signals.search_address")
     @require_perm("access.manage_department_signals", scope="access.Department")  # on at least one department
