@@ -269,11 +269,18 @@ def test_scoped_permission_needs_a_grant_on_some_department(searcher):
     assert _call(_ScopedView, "get", officer).status_code == 200
 
 
-def test_required_permission_is_left_on_the_django_request(searcher):
+def test_required_permission_goes_into_the_audit_context(searcher):
+    """The denial log and the grant behind an event read the permission from the audit context, not from the request."""
+    from audit.context import current_permission, request_context, reset_current, set_current
+
     request = RequestFactory().get("/api/v1/x")
     force_authenticate(request, user=make_user("niemand"))
-    _View.as_view()(request)
-    assert request.required_permission == "signals.search_address"
+    token = set_current(request_context(request))
+    try:
+        _View.as_view()(request)
+        assert current_permission() == "signals.search_address"
+    finally:
+        reset_current(token)
 
 
 def test_token_user_loses_an_expired_grant_at_once(addresses, searcher):
