@@ -6,7 +6,7 @@ from .models import Authorisation, Department, User
 auditlog.register(Department)
 auditlog.register(
     User,
-    exclude_fields=["password", "last_login", "permissions_recheck_at"],
+    exclude_fields=["password", "last_login", "permissions_recheck_at", "permissions_version"],
     m2m_fields=set(),
 )
 auditlog.register(Authorisation)

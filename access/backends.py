@@ -1,16 +1,6 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-
-from veiligheid.prepared import PreparedQuery
-
-
-def _user_by_id(user_id):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model()._default_manager.select_related("department").filter(pk=user_id)[:1]
-
-
-_USER_BY_ID = PreparedQuery(_user_by_id, user_id=int)
 
 
 class PlatformModelBackend(ModelBackend):
@@ -27,14 +17,12 @@ class PlatformModelBackend(ModelBackend):
 
     def get_user(self, user_id):
         # Every request: the department is shown on every page and written into every audit event, so it is
-        # loaded with the user, by a query compiled once per process.
+        # loaded with the user in one query.
         try:
-            user_id = int(user_id)
-        except (TypeError, ValueError):
+            user = get_user_model()._default_manager.select_related("department").get(pk=user_id)
+        except (get_user_model().DoesNotExist, TypeError, ValueError):
             return None
-        found = _USER_BY_ID.instances(user_id=user_id)
-        user = found[0] if found else None
-        return user if user is not None and self.user_can_authenticate(user) else None
+        return user if self.user_can_authenticate(user) else None
 
     def has_perm(self, user_obj, perm, obj=None):
         from .permissions import has_perm

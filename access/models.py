@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -28,6 +30,12 @@ class Department(models.Model):
         return self.name
 
 
+def new_permissions_version() -> str:
+    """A fresh random version token for User.permissions_version. Random rather than a counter: a database that is
+    reset or restored from a backup never meets cache entries written for another state under the same number."""
+    return secrets.token_hex(8)
+
+
 class User(AbstractUser):
     department = models.ForeignKey(
         Department, verbose_name=_("afdeling"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
@@ -40,6 +48,9 @@ class User(AbstractUser):
     # The next moment at which the set of effective grants changes (a grant starts or ends);
     # the permission middleware recomputes the user's permissions when it has passed.
     permissions_recheck_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set anew by every permission sync: the key of the user's cached permission snapshot (access.permissions), so
+    # the request after a grant change, in any process, reads the new permissions.
+    permissions_version = models.CharField(max_length=16, default=new_permissions_version, editable=False)
 
     class Meta:
         ordering = ["username"]
@@ -47,6 +58,19 @@ class User(AbstractUser):
         verbose_name_plural = _("gebruikers")
 
     PERMISSION_CACHES = ("_platform_perm_snapshot", "_platform_anywhere_cache")
+    # Written by the permission sync only (access.services, in one UPDATE). An instance loaded before a sync and saved
+    # after it (a profile edit, a password change, the login's last_login) must not write the old values back: that
+    # would bring back the cached permissions of before the change, and skip a due recheck.
+    SYNC_FIELDS = ("permissions_recheck_at", "permissions_version")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.get_fields()
+                if field.concrete and not field.many_to_many and not field.primary_key
+                and field.name not in self.SYNC_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def refresh_from_db(self, *args, **kwargs):
         # Permission answers are cached on the instance for one request; a reload starts afresh.

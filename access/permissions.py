@@ -8,11 +8,10 @@ from datetime import date
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from guardian.utils import get_user_obj_perms_model
-
-from veiligheid.prepared import PreparedQuery
 
 from .roles import ROLES
 
@@ -27,9 +26,6 @@ def _scope_models():
     return {role.scope_model() for role in ROLES.values()} - {None}
 
 
-GRANT_ROW = "grant:"  # marks the snapshot rows that are grants (a model label never starts with it)
-
-
 @dataclass(frozen=True)
 class GrantRef:
     """An effective Authorisation as the audit trail needs it: its id, role and scope."""
@@ -40,61 +36,62 @@ class GrantRef:
     scope_id: int | None
 
 
-def _snapshot_query(user_id, today):
-    """The queryset behind the snapshot (compiled once, see _SNAPSHOT): platform-wide permissions, per scope model
-    the permissions held on at least one of its objects, and the effective grants (for grant_for)."""
-    from django.db.models import CharField, Value
-    from django.db.models.functions import Cast, Concat
+# Bump when the cached value's shape changes, so that a new release never reads an old release's entries.
+SNAPSHOT_FORMAT = 2
+SNAPSHOT_TIMEOUT = 24 * 60 * 60  # the key holds the date, so an entry is never used on another day anyway
 
+
+def snapshot_cache_key(user, today: date) -> str:
+    """The cache key of a user's permission snapshot: user id, the permissions_version that every permission sync
+    sets anew (access.services), and the date (grants start and end by date)."""
+    return f"access:perms:{SNAPSHOT_FORMAT}:{user.pk}:{user.permissions_version}:{today.isoformat()}"
+
+
+def _snapshot_load(user_id, today: date) -> tuple:
+    """The snapshot from the database (a cache miss only): platform-wide permissions, per scope model the permissions
+    held on at least one of its objects, and the effective grants (for grant_for). Plain values, so that it pickles
+    into any cache."""
     from .models import Authorisation
 
-    text = CharField()
-    parts = [
-        Authorisation.objects.effective_on(today).filter(user_id=user_id).values_list(
-            Concat(Value(GRANT_ROW, output_field=text), Cast("id", text), output_field=text),
-            "role",
-            Concat(Cast("scope_type_id", text), Value(":", output_field=text), Cast("scope_id", text),
-                   output_field=text),
-        ).order_by()
-    ]
+    global_set = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.filter(user__id=user_id).values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+    anywhere = set()
     for model in sorted(_scope_models(), key=lambda m: m._meta.label):
         perm_model = get_user_obj_perms_model(model)
         rows = perm_model.objects.filter(user_id=user_id)
         if perm_model.objects.is_generic():
             rows = rows.filter(content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name)
-        parts.append(rows.values_list(Value(model._meta.label, output_field=CharField()),
-                                      "permission__content_type__app_label", "permission__codename").order_by())
-    query = Permission.objects.filter(user__id=user_id).values_list(
-        Value("", output_field=CharField()), "content_type__app_label", "codename"
-    ).order_by()
-    return query.union(*parts)
-
-
-# Compiled to SQL once per process: building this UNION through the ORM cost more than the rest of a search.
-_SNAPSHOT = PreparedQuery(_snapshot_query, user_id=int, today=date)
+        for app_label, codename in rows.values_list("permission__content_type__app_label", "permission__codename"):
+            anywhere.add((f"{app_label}.{codename}", model._meta.label))
+    grants = tuple(
+        Authorisation.objects.effective_on(today).filter(user_id=user_id).order_by("-pk").values_list(
+            "pk", "role", "scope_type_id", "scope_id"
+        )
+    )  # newest grant first
+    return frozenset(global_set), frozenset(anywhere), grants
 
 
 def _snapshot(user):
-    """Every permission the user holds, loaded once per request in one query: the platform-wide ones, per
-    scope model the permissions held on at least one of its objects, and the effective grants. Cached on the user
-    instance (a new instance per request; `User.refresh_from_db` clears it), never across requests."""
+    """Every permission the user holds: the platform-wide ones, per scope model the permissions held on at least one
+    of its objects, and the effective grants. Read from the shared cache (no query), or on a miss from the database
+    and stored there, under a key that changes with every permission sync and every day (snapshot_cache_key).
+    Also kept on the user instance for the rest of the request (`User.refresh_from_db` clears it)."""
     cached = getattr(user, "_platform_perm_snapshot", None)
     if cached is not None:
         return cached
-    global_set, anywhere, grants = set(), set(), []
-    for first, second, third in _SNAPSHOT.rows(user_id=user.pk, today=timezone.localdate()):
-        if first.startswith(GRANT_ROW):
-            scope_type_id, _sep, scope_id = (third or "").partition(":")
-            grants.append(GrantRef(pk=int(first[len(GRANT_ROW):]), role=second,
-                                   scope_type_id=int(scope_type_id) if scope_type_id else None,
-                                   scope_id=int(scope_id) if scope_id else None))
-        elif first:
-            anywhere.add((f"{second}.{third}", first))
-        else:
-            global_set.add(f"{second}.{third}")
-    grants.sort(key=lambda g: -g.pk)  # newest grant first
-    cached = (frozenset(global_set), frozenset(anywhere), frozenset(m._meta.label for m in _scope_models()),
-              tuple(grants))
+    today = timezone.localdate()
+    key = snapshot_cache_key(user, today)
+    stored = cache.get(key)
+    if stored is None:
+        stored = _snapshot_load(user.pk, today)
+        cache.set(key, stored, SNAPSHOT_TIMEOUT)
+    global_set, anywhere, grants = stored
+    cached = (global_set, anywhere, frozenset(m._meta.label for m in _scope_models()),
+              tuple(GrantRef(*grant) for grant in grants))
     user._platform_perm_snapshot = cached
     return cached
 

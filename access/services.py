@@ -12,7 +12,7 @@ from guardian.utils import get_user_obj_perms_model
 from audit.models import AccessEvent
 from audit.services import access_event_record
 
-from .models import Authorisation, User
+from .models import Authorisation, User, new_permissions_version
 from .roles import ROLES
 
 MAX_GRANT_DAYS = 366  # "at most 12 months ahead"
@@ -328,7 +328,10 @@ def authorisation_sync_permissions(*, user: User) -> None:
             perm_model.objects.bulk_create(new_rows)
 
     user.permissions_recheck_at = _next_recheck(user, today)
-    User.objects.filter(pk=user.pk).update(permissions_recheck_at=user.permissions_recheck_at)
+    # A new permissions_version: every process's next request reads the permissions afresh (access.permissions).
+    user.permissions_version = new_permissions_version()
+    User.objects.filter(pk=user.pk).update(permissions_recheck_at=user.permissions_recheck_at,
+                                           permissions_version=user.permissions_version)
 
 
 @transaction.atomic

@@ -15,9 +15,7 @@ from django.db import connections, router
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from veiligheid.prepared import PreparedQuery
-
-from .models import Address
+from .models import Address, Buurt, Wijk
 from .normalize import ParsedAddressQuery, compact_suffix, fold, parse_address_query
 
 # Upper bound of rows read for one postcode + number or street + number (a large flat has a few hundred).
@@ -86,20 +84,62 @@ def _city_matches(address, city: str) -> bool:
 def _rows_for_number(reading: ParsedAddressQuery) -> list:
     """All addresses with this postcode + number, or this street + number (any city): one indexed query."""
     if reading.kind == "postcode":
-        return _ROWS_FOR_POSTCODE_NUMBER.instances(postcode=reading.postcode, number=reading.number)
-    else:
-        qs = _base().filter(_prefix("street_key", f"{reading.street} {reading.number}"), number=reading.number)
+        return address_rows_by_postcode_number(postcode=reading.postcode, number=reading.number)
+    qs = _base().filter(_prefix("street_key", f"{reading.street} {reading.number}"), number=reading.number)
     return list(qs.order_by("city", "street", "number", "letter", "addition", "id")[:MAX_ROWS_PER_NUMBER])
 
 
-# The address search's usual path (postcode + number), compiled once per process.
-_ROWS_FOR_POSTCODE_NUMBER = PreparedQuery(
-    lambda postcode, number: _base()
-    .filter(postcode=postcode, number=number)
-    .order_by("city", "street", "number", "letter", "addition", "id")[:MAX_ROWS_PER_NUMBER],
-    postcode=str,
-    number=int,
+# The two lookups every address search starts with, as plain SQL. Building and compiling the equivalent querysets
+# (`_base().filter(postcode=..., number=...)` ordered as below, and `_base().filter(pk=...)`) cost more Python time
+# than the database needs to answer them, and select_related also read and parsed the buurt and wijk geometry
+# (GeoJSON), which nothing here uses. tests/areas/test_address_sql.py proves they give the same addresses, with the
+# same buurt and wijk, as those querysets, on SQLite and on PostgreSQL.
+ADDRESS_COLUMNS = ("id", "bag_id", "street", "number", "letter", "addition", "postcode", "city", "buurt_id", "lon",
+                   "lat", "search_key", "street_key")
+BUURT_COLUMNS = ("id", "code", "name", "wijk_id", "indeling_jaar")  # not geometry
+WIJK_COLUMNS = ("id", "code", "name", "municipality_id")  # not geometry
+_ADDRESS_SELECT = (
+    "SELECT " + ", ".join(
+        [f'"areas_address"."{c}"' for c in ADDRESS_COLUMNS] + [f'"areas_buurt"."{c}"' for c in BUURT_COLUMNS]
+        + [f'"areas_wijk"."{c}"' for c in WIJK_COLUMNS]
+    )
+    + ' FROM "areas_address"'
+    ' LEFT OUTER JOIN "areas_buurt" ON "areas_address"."buurt_id" = "areas_buurt"."id"'
+    ' LEFT OUTER JOIN "areas_wijk" ON "areas_buurt"."wijk_id" = "areas_wijk"."id"'
 )
+ADDRESS_BY_POSTCODE_NUMBER_SQL = _ADDRESS_SELECT + (
+    ' WHERE "areas_address"."postcode" = %s AND "areas_address"."number" = %s'
+    ' ORDER BY "areas_address"."city", "areas_address"."street", "areas_address"."number", "areas_address"."letter",'
+    ' "areas_address"."addition", "areas_address"."id"'
+    " LIMIT %s"
+)
+ADDRESS_BY_ID_SQL = _ADDRESS_SELECT + ' WHERE "areas_address"."id" = %s'
+
+
+def _addresses_from_sql(sql: str, params) -> list[Address]:
+    """Address instances, each with its buurt and wijk loaded (as select_related gives them; geometry deferred)."""
+    using = router.db_for_read(Address)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    buurt_at = len(ADDRESS_COLUMNS)
+    wijk_at = buurt_at + len(BUURT_COLUMNS)
+    addresses = []
+    for row in rows:
+        address = Address.from_db(using, ADDRESS_COLUMNS, row[:buurt_at])
+        if row[buurt_at] is None:
+            address.buurt = None
+        else:
+            buurt = Buurt.from_db(using, BUURT_COLUMNS, row[buurt_at:wijk_at])
+            buurt.wijk = Wijk.from_db(using, WIJK_COLUMNS, row[wijk_at:])
+            address.buurt = buurt
+        addresses.append(address)
+    return addresses
+
+
+def address_rows_by_postcode_number(*, postcode: str, number: int) -> list[Address]:
+    """All addresses with this postcode and house number, in address order (at most MAX_ROWS_PER_NUMBER)."""
+    return _addresses_from_sql(ADDRESS_BY_POSTCODE_NUMBER_SQL, [postcode, number, MAX_ROWS_PER_NUMBER])
 
 
 def _sorted(rows):
@@ -318,15 +358,12 @@ def address_suggest(*, q: str, limit: int = 10) -> list:
 
 
 def address_get(*, address_id) -> Address | None:
-    """One address by id, with its buurt and wijk (one query, compiled once: every hit search starts here)."""
+    """One address by id, with its buurt and wijk (one query: every hit search starts here)."""
     try:
         address_id = int(address_id)
     except (TypeError, ValueError):
         return None
     if not -(2**63) <= address_id < 2**63:
         return None
-    found = _ADDRESS_BY_ID.instances(address_id=address_id)
+    found = _addresses_from_sql(ADDRESS_BY_ID_SQL, [address_id])
     return found[0] if found else None
-
-
-_ADDRESS_BY_ID = PreparedQuery(lambda address_id: _base().filter(pk=address_id)[:1], address_id=int)

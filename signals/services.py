@@ -26,7 +26,6 @@ from access.permissions import has_perm
 from audit.context import get_current, new_trace_id, reset_current, set_current
 from audit.models import AccessEvent
 from audit.services import access_event_record, access_event_record_many
-from veiligheid.prepared import insert_row
 
 from . import selectors
 from .models import Category, Notification, SearchTally, Signal
@@ -192,8 +191,9 @@ def search_limit_take(*, user, now=None):
             period="day",
         )
     request_id = (get_current() or {}).get("request_id") or new_trace_id()
-    # One row per request (a bulk check counts once); inserted without the ORM compiling it on every search.
-    insert_row(SearchTally(user=user, request_id=request_id, occurred_at=now), ignore_conflicts=True)
+    # One row per request (a bulk check counts once).
+    SearchTally.objects.bulk_create([SearchTally(user=user, request_id=request_id, occurred_at=now)],
+                                    ignore_conflicts=True)
 
 
 def search_tally_prune(*, now=None) -> int:

@@ -132,10 +132,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
-# PostgreSQL: hot-path queries (veiligheid.prepared) are also PREPAREd on the server, once per connection. Set to 0
-# behind a pooler that does not keep a session per client (PgBouncer in transaction mode).
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "access.User"
 
@@ -155,10 +151,40 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+
+def cache_settings(cache_url: str, broker_url: str, key_prefix: str) -> dict:
+    """CACHES from the environment. The cache holds the sessions (cached_db) and the per-user permission snapshots
+    (access.permissions); several web processes must share it, so anything but a single process needs Redis.
+
+    CACHE_URL (redis://, rediss:// or unix://) names the Redis database. Without it, a Redis broker's server is used
+    with database 2 (the broker's queues stay in their own database). Without either: the process's own memory
+    (LocMemCache), right for the embedded default (one runserver process) only."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if not cache_url and broker_url.startswith(("redis://", "rediss://")):
+        broker = urlsplit(broker_url)
+        cache_url = urlunsplit((broker.scheme, broker.netloc, "/2", broker.query, ""))
+    if not cache_url or cache_url.startswith("locmem://"):
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                            "LOCATION": "veiligheid", "KEY_PREFIX": key_prefix}}
+    if not cache_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL (or locmem://).")
+    # A Redis that stops answering fails the request after two seconds instead of hanging the worker.
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url,
+                        "KEY_PREFIX": key_prefix,
+                        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+
+
+# Several installations may share one Redis (as they share it for Celery, see CELERY_QUEUE): keys carry a prefix.
+CACHES = cache_settings(os.environ.get("CACHE_URL", ""), os.environ.get("CELERY_BROKER_URL", ""),
+                        os.environ.get("CACHE_KEY_PREFIX") or os.environ.get("CELERY_QUEUE") or "veiligheid")
+
 # Session: sliding idle timeout. access.middleware.SessionIdleMiddleware pushes the expiry back at most once per
 # SESSION_TOUCH_SECONDS instead of writing the session on every request (so the timeout is between
 # SESSION_COOKIE_AGE - SESSION_TOUCH_SECONDS and SESSION_COOKIE_AGE of inactivity).
-SESSION_ENGINE = "veiligheid.sessions"  # Django's database sessions, lookup compiled once per process
+# Sessions live in the database and are read from the cache (Django's cached_db engine): a request of a logged-in
+# user reads its session without a query, and a session survives a cache restart.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
 SESSION_TOUCH_SECONDS = env_int("SESSION_TOUCH_SECONDS", 60)
 SESSION_SAVE_EVERY_REQUEST = False
