@@ -1,8 +1,10 @@
 """The role catalogue: the only roles that can be granted, in code, not free-form groups.
 
-Each role names the permissions it gives and the kind of scope it takes. Model permissions
-("app_label.codename") apply platform-wide; object permissions (codenames) apply only to the
-scope object of the grant (a Department, a Dashboard, an ImportSource).
+Each role names the permissions it gives and the kind of scope it takes, and which scope objects of that kind it
+accepts (`scope_filter`, checked by `accepts`): the ordinary dashboard role only ordinary dashboards, the
+address-level role only the restricted (address-level) ones. Model permissions ("app_label.codename") apply
+platform-wide; object permissions (codenames) apply only to the scope object of the grant (a Department, a
+Dashboard, an ImportSource).
 """
 from dataclasses import dataclass, field
 
@@ -20,6 +22,10 @@ class Role:
     object_perms: tuple[str, ...] = ()
     sensitive: bool = False
     excludes: tuple[str, ...] = field(default=())  # roles one person may not hold at the same time
+    # Field lookups a scope object must match to be accepted, e.g. (("address_level", False),); () accepts all.
+    scope_filter: tuple[tuple[str, object], ...] = ()
+    # Why a scope object that does not match is refused, and what to grant instead (Dutch, shown to administrators).
+    scope_refusal: str = ""
 
     def scope_model(self):
         """The scope model class, or None when the role takes no scope or its app is not installed."""
@@ -29,6 +35,25 @@ class Role:
             return apps.get_model(self.scope)
         except LookupError:
             return None
+
+    def scope_queryset(self):
+        """The scope objects this role can be granted on (None for a role without scope)."""
+        model = self.scope_model()
+        if model is None:
+            return None
+        return model._default_manager.filter(**dict(self.scope_filter))
+
+    def accepts(self, scope) -> bool:
+        """May this role be granted on `scope`? No scope for a platform-wide role; else an object of the scope model
+        that matches scope_filter (read from the database, not from a possibly stale instance)."""
+        model = self.scope_model()
+        if model is None:
+            return self.scope is None and scope is None
+        if not isinstance(scope, model) or scope.pk is None:
+            return False
+        if not self.scope_filter:
+            return True
+        return self.scope_queryset().filter(pk=scope.pk).exists()
 
     @property
     def available(self):
@@ -84,6 +109,11 @@ ROLES: dict[str, Role] = {
             _("Eén dashboard met cijfers per buurt bekijken."),
             scope="dashboards.Dashboard",
             object_perms=("view_dashboard",),
+            scope_filter=(("address_level", False),),
+            scope_refusal=_(
+                "Dit dashboard bevat gegevens op adresniveau. Daarvoor is de rol ‘Dashboard op adresniveau’ nodig, "
+                "niet ‘Dashboardgebruiker’."
+            ),
         ),
         Role(
             ADDRESS_LEVEL_VIEWER,
@@ -92,6 +122,10 @@ ROLES: dict[str, Role] = {
             scope="dashboards.Dashboard",
             object_perms=("view_dashboard", "view_address_level"),
             sensitive=True,
+            scope_filter=(("address_level", True),),
+            scope_refusal=_(
+                "Dit dashboard bevat geen gegevens op adresniveau. Ken daarvoor de rol ‘Dashboardgebruiker’ toe."
+            ),
         ),
         Role(
             INTERVENTION_EDITOR,

@@ -74,6 +74,9 @@ def _check_scope(role, scope):
         return
     if scope is None or not isinstance(scope, model):
         raise ValidationError({"scope": _("Kies een %(scope)s voor deze rol.") % {"scope": model._meta.verbose_name}})
+    if not role.accepts(scope):
+        raise ValidationError({"scope": _("De rol ‘%(role)s’ kan niet worden toegekend op ‘%(scope)s’. %(why)s") % {
+            "role": role.label, "scope": scope, "why": role.scope_refusal}})
 
 
 @transaction.atomic
@@ -132,6 +135,7 @@ def authorisation_approve(*, grant: Authorisation, approved_by: User, note: str 
         raise ValidationError(_("Goedkeuren moet een tweede beheerder doen, niet de aanvrager (vier ogen)."))
     if grant.valid_until < _today():
         raise ValidationError(_("Deze aanvraag is al verlopen; vraag een nieuwe aan."))
+    _check_scope(ROLES[grant.role], grant.scope)  # the scope may have changed since the request (or predate the rule)
     _check_separation_of_duties(user=grant.user, role_code=grant.role, exclude_pk=grant.pk)
     grant.status = Authorisation.Status.ACTIVE
     grant.approved_by = approved_by

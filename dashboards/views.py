@@ -1,11 +1,9 @@
 from django.http import Http404
 from django.shortcuts import render
 
-from audit.models import AccessEvent
-from audit.services import access_event_record
 from core.rules import require_perm
 
-from . import selectors
+from . import selectors, services
 
 POPULATION_YEAR = 2024
 
@@ -20,8 +18,7 @@ def dashboard_detail(request, slug):
     dashboard = selectors.dashboard_get_for_user(user=request.user, slug=slug)
     if dashboard is None:
         raise Http404
-    if dashboard.address_level:
-        access_event_record(action=AccessEvent.Action.DASHBOARD_VIEW, request=request, obj=dashboard)
+    services.dashboard_view_record(user=request.user, dashboard=dashboard, request=request)
     wijken = selectors.wijken_with_population(year=POPULATION_YEAR)
     return render(
         request,

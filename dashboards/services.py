@@ -1,0 +1,10 @@
+"""Writes for the dashboards: the recording of views of restricted (address-level) dashboards."""
+from audit.models import AccessEvent
+from audit.services import access_event_record
+
+
+def dashboard_view_record(*, user, dashboard, request=None):
+    """Opening an address-level dashboard is an access event (ordinary dashboards show only aggregates)."""
+    if not dashboard.address_level:
+        return None
+    return access_event_record(action=AccessEvent.Action.DASHBOARD_VIEW, request=request, actor=user, obj=dashboard)
