@@ -51,7 +51,8 @@ def _bench_setup():
     if not departments:
         raise SystemExit("bench: the demo municipality is not loaded (no departments)")
     # Roles a bulk checker may need besides the search role (the bulk check may get a permission of its own).
-    bulk_roles = [code for code in R.ROLES if "bulk" in code]
+    bulk_roles = [code for code, role in R.ROLES.items() if not role.scope and (
+        "bulk" in code or any("bulk" in perm for perm in role.model_perms))]
 
     def user(username, index):
         found = User.objects.filter(username=username).first()
