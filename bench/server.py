@@ -24,16 +24,16 @@ class BenchError(Exception):
 # ---------------------------------------------------------------------------------------------- code trees
 
 
-def baseline_tree(repo: Path, ref: str) -> Path:
+def archive_tree(repo: Path, ref: str) -> Path:
     """Unpack commit `ref` of the repository at `repo` into a new temporary directory (git archive: the
     repository and its work tree are not touched). The caller removes it (shutil.rmtree)."""
-    target = Path(tempfile.mkdtemp(prefix="vp-bench-baseline-"))
+    target = Path(tempfile.mkdtemp(prefix="vp-bench-tree-"))
     try:
         archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref], capture_output=True)
         if archive.returncode:
             raise BenchError(
                 f"git archive {ref} failed ({archive.stderr.decode(errors='replace').strip()}). The baseline needs "
-                "the repository history (a full clone); use --no-baseline to skip the comparison."
+                "the repository history (a full clone); --no-baseline skips the comparison."
             )
         untar = subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, capture_output=True)
         if untar.returncode:

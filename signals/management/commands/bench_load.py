@@ -8,7 +8,7 @@ Steps (each skippable):
 1. Volume (--skip-volume): `bench_signals` loads 10M addresses / 1M signals into --database-url and measures one
    client in-process; then the same database is served by gunicorn and one client searches through the API.
 2. Load, per code tree (the baseline commit --baseline-ref unpacked with git archive into a temporary directory,
-   unless --no-baseline; then the current work tree): a fresh database <name>_load_base / <name>_load (migrate,
+   unless --no-baseline; then the current work tree, or commit --current-ref): a fresh database <name>_load_base / <name>_load (migrate,
    seed_demo, bench users with their grants and API tokens), gunicorn with --workers sync workers, --clients
    concurrent API clients for --duration seconds (searches/s, p50/p95/p99); then the same clients while one officer
    runs bulk checks of --bulk-rows addresses back to back (p95 during the checks against p95 alone).
@@ -39,7 +39,7 @@ from bench.server import (
     CpuMeter,
     Gunicorn,
     Sealer,
-    baseline_tree,
+    archive_tree,
     check_manage,
     fresh_database,
     query,
@@ -83,6 +83,8 @@ class Command(BaseCommand):
         parser.add_argument("--skip-volume", action="store_true", help="Sla de 10M-adressenmeting over.")
         parser.add_argument("--no-baseline", action="store_true", help="Meet alleen de huidige code.")
         parser.add_argument("--baseline-ref", default=BASELINE_REF)
+        parser.add_argument("--current-ref", default="",
+                            help="Meet een commit (bijv. HEAD) in plaats van de werkmap, via git archive.")
         parser.add_argument("--clients", type=int, default=32)
         parser.add_argument("--bulk-clients", type=int, default=None,
                             help="Zoekende clients naast de bulkcontrole (standaard: --clients).")
@@ -125,14 +127,20 @@ class Command(BaseCommand):
         finished = False
         previous = signal.signal(signal.SIGTERM, self._terminate)
         try:
+            self.current_tree = settings.BASE_DIR
+            if opts["current_ref"]:
+                self._say(f"== Huidige code: {opts['current_ref']} (git archive) ==")
+                self.current_tree = self._archive(opts["current_ref"])
             if not opts["skip_volume"]:
                 self.results["volume"] = self._volume(url)
             installs = []
             if not opts["no_baseline"]:
                 self._say(f"\n== Code van vóór issue 9: {opts['baseline_ref']} (git archive) ==")
-                installs.append({"label": f"vóór ({opts['baseline_ref']})", "tree": self._baseline(),
+                installs.append({"label": f"vóór ({opts['baseline_ref']})",
+                                 "tree": self._archive(opts["baseline_ref"]),
                                  "url": with_database_name(url, target["NAME"] + "_load_base")})
-            installs.append({"label": "huidig", "tree": settings.BASE_DIR,
+            installs.append({"label": f"huidig ({opts['current_ref']})" if opts["current_ref"] else "huidig",
+                             "tree": self.current_tree,
                              "url": with_database_name(url, target["NAME"] + "_load")})
             for inst in installs:
                 inst["database"] = inst["url"].rsplit("/", 1)[-1]
@@ -171,8 +179,8 @@ class Command(BaseCommand):
                               "proces (locmem), niet zoals in productie.")
             return "locmem://"
 
-    def _baseline(self):
-        tree = baseline_tree(settings.BASE_DIR, self.opts["baseline_ref"])
+    def _archive(self, ref):
+        tree = archive_tree(settings.BASE_DIR, ref)
         self.cleanup.append(tree)
         return tree
 
@@ -231,7 +239,7 @@ class Command(BaseCommand):
         self._say("\n== Volume over gunicorn: één client, API ==")
         env = self._env(url)
         users = [f"bench-searcher-{k}" for k in range(o["users"])]
-        tokens = [self._api_token(settings.BASE_DIR, env, username) for username in users[:4]]
+        tokens = [self._api_token(self.current_tree, env, username) for username in users[:4]]
         hit_ids = [r[0] for r in query(url, "SELECT address_id FROM signals_signal WHERE status = 'active' "
                                             "ORDER BY random() LIMIT 2000")]
         lo, hi = query(url, "SELECT min(id), max(id) FROM areas_address")[0]
@@ -239,7 +247,7 @@ class Command(BaseCommand):
 
         rng = random.Random(o["seed"])
         other_ids = [rng.randint(lo, hi) for _ in range(5000)]
-        with Gunicorn(settings.BASE_DIR, env, workers=self.opts["workers"],
+        with Gunicorn(self.current_tree, env, workers=self.opts["workers"],
                       log_path=self.workdir / "gunicorn-volume.log") as server:
             clients = SearchClients(server.port, tokens, hit_ids, other_ids, seed=o["seed"])
             clients.run(clients=1, duration=min(5.0, o["warmup"] + 1), label="warm-up")
