@@ -130,13 +130,13 @@ class HashedTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Demo-accounts werken alleen op een demo-installatie."))
         if token.created < timezone.now() - token_max_age():
             raise exceptions.AuthenticationFailed(_("Dit API-token is verlopen. Maak een nieuw token aan."))
-        # What PermissionRefreshMiddleware does for session users (it runs before DRF authenticates a token).
+        # What PermissionRefreshMiddleware does for session users (it runs before DRF authenticates a token): this
+        # user's own ended and started grants, nobody else's (the platform-wide expiry is the nightly job's).
         due = user.permissions_recheck_at
         if due is not None and due <= timezone.now():
-            from .services import authorisation_expire_due, authorisation_sync_permissions
+            from .services import authorisation_expire_due
 
-            authorisation_expire_due()
-            authorisation_sync_permissions(user=user)
+            authorisation_expire_due(user=user)
             user.refresh_from_db()
         return user, token
 
