@@ -1,7 +1,7 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -9,10 +9,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
+from audit.models import AuditedQuerySet
+
 from .roles import role_choices
 
 
 class Department(models.Model):
+    objects = AuditedQuerySet.as_manager()  # bulk writes must leave a trace (audit.models.AuditedQuerySet)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("naam"), max_length=120, unique=True)
     phone = models.CharField(_("telefoon"), max_length=40, blank=True)
@@ -36,7 +39,13 @@ def new_permissions_version() -> str:
     return secrets.token_hex(8)
 
 
+class PlatformUserManager(UserManager.from_queryset(AuditedQuerySet)):
+    """Django's user manager with the audited queryset: bulk writes of users must leave a trace."""
+
+
 class User(AbstractUser):
+    objects = PlatformUserManager()
+
     department = models.ForeignKey(
         Department, verbose_name=_("afdeling"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
@@ -95,7 +104,7 @@ class User(AbstractUser):
         return f"{full} ({self.username})" if full else self.username
 
 
-class AuthorisationQuerySet(models.QuerySet):
+class AuthorisationQuerySet(AuditedQuerySet):
     def effective_on(self, day):
         return self.filter(status=Authorisation.Status.ACTIVE, valid_from__lte=day, valid_until__gte=day)
 

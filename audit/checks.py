@@ -34,3 +34,28 @@ def retention_check(app_configs, **kwargs):
             id="audit.E002",
         )
     ]
+
+
+def models_without_bulk_guard(models) -> list:
+    """The models among `models` whose default manager lets bulk writes pass the audit by."""
+    from .models import AuditedQuerySet
+
+    return [model for model in models if not isinstance(model._default_manager.all(), AuditedQuerySet)]
+
+
+@register()
+def bulk_guard_check(app_configs, **kwargs):
+    """Every model registered with auditlog refuses QuerySet.update/delete/bulk_* that auditlog cannot see."""
+    from auditlog.registry import auditlog
+    from django.core.checks import Error
+
+    return [
+        Error(
+            f"{model._meta.label} is registered with auditlog but its manager does not use audit.models."
+            f"AuditedQuerySet: QuerySet.update(), delete() and bulk_create() would change it without a trace.",
+            hint="Give the model `objects = AuditedQuerySet.as_manager()` (or a queryset subclassing it).",
+            obj=model,
+            id="audit.E003",
+        )
+        for model in models_without_bulk_guard(auditlog.get_models())
+    ]

@@ -36,6 +36,16 @@ def _refuse(model, method):
         )
 
 
+def _only_unaudited_fields(model, values) -> bool:
+    """An update that touches only fields auditlog leaves out (bookkeeping such as a cache key) loses no trace."""
+    from auditlog.registry import auditlog
+
+    if not values or not auditlog.contains(model):
+        return False
+    excluded = set(auditlog.get_model_fields(model)["exclude_fields"])
+    return set(values) <= excluded
+
+
 class AuditedQuerySet(models.QuerySet):
     """For models registered with auditlog: bulk writes must leave a trace.
 
@@ -58,7 +68,8 @@ class AuditedQuerySet(models.QuerySet):
     """
 
     def update(self, **kwargs):
-        _refuse(self.model, "update")
+        if not _only_unaudited_fields(self.model, kwargs):
+            _refuse(self.model, "update")
         return super().update(**kwargs)
 
     def delete(self):

@@ -2,11 +2,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
+from audit.models import AuditedQuerySet
+
 VIEW_PERM = "dashboards.view_dashboard"
 ADDRESS_LEVEL_PERM = "dashboards.view_address_level"
 
 
-class DashboardQuerySet(models.QuerySet):
+class DashboardQuerySet(AuditedQuerySet):
     def for_user(self, user):
         """Every rule of who sees which dashboard, in one place: the view permission on the dashboard, and for an
         address-level (restricted) dashboard also the address-level permission on that same dashboard. Holding only

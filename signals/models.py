@@ -15,6 +15,7 @@ from audit.models import AuditedQuerySet
 
 
 class Category(models.Model):
+    objects = AuditedQuerySet.as_manager()
     """One entry in a department's own catalogue of signal categories (e.g. woonfraude for Toezicht en Handhaving)."""
 
     department = models.ForeignKey(
@@ -132,6 +133,8 @@ class Signal(models.Model):
 
 class Notification(models.Model):
     """An in-platform message to one user. Texts name an address and departments, never a signal's details."""
+
+    objects = AuditedQuerySet.as_manager()
 
     class Kind(models.TextChoices):
         CO_OCCURRENCE = "co_occurrence", _("samenloop")

@@ -153,10 +153,10 @@ def _notify(users, *, kind: str, subject: str, text: str):
     users = {user.pk: user for user in users if user is not None and user.is_active}
     if not users:
         return []
-    created = Notification.objects.bulk_create(
-        [Notification(recipient=user, kind=kind, subject=subject[:200], text=text) for user in users.values()]
-    )
-    _send_mail_on_commit(subject, text, [user.email for user in users.values()])
+    # One by one, so auditlog records each (a bulk_create would pass the audit by): a notice has few recipients.
+    created = [Notification.objects.create(recipient=user, kind=kind, subject=subject[:200], text=text)
+               for user in users.values()]
+    _mail_on_commit(created)
     return created
 
 
