@@ -10,7 +10,6 @@
 
 Another department's signal id answers 404, exactly like an id that does not exist (never 403).
 """
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -294,7 +293,7 @@ class HitReportView(APIView):
         summary="Uitdraai: adressen met signalen van ten minste N afdelingen",
         description="Alleen aantallen en afdelingen, nooit categorie of toelichting. Wordt vastgelegd.",
         parameters=[
-            OpenApiParameter("min_departments", int, description="Standaard 2."),
+            OpenApiParameter("min_departments", int, description="Standaard 2, ten minste 2."),
             OpenApiParameter("wijk", str, description="CBS-wijkcode, bijvoorbeeld WK003401."),
             OpenApiParameter("buurt", str, description="CBS-buurtcode, bijvoorbeeld BU00340101."),
         ],
@@ -305,8 +304,7 @@ class HitReportView(APIView):
         params = HitReportQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = {
-            "min_departments": params.validated_data.get("min_departments")
-            or settings.SIGNAL_HIT_REPORT_MIN_DEPARTMENTS,
+            "min_departments": selectors.hit_report_threshold(params.validated_data.get("min_departments")),
             "wijk": params.validated_data.get("wijk") or None,
             "buurt": params.validated_data.get("buurt") or None,
         }

@@ -154,9 +154,16 @@ class RegisterFilterForm(forms.Form):
         return self.SORT_FIELDS.get(key or "-valid_from")
 
 
+HIT_REPORT_THRESHOLD_ERROR = _(
+    "Vul %(limit_value)s of meer in: de uitdraai toont alleen adressen met signalen van meerdere afdelingen."
+)
+
+
 class HitReportForm(forms.Form):
-    min_departments = forms.IntegerField(label=_("Minimaal aantal afdelingen"), min_value=1, max_value=20,
-                                         required=False)
+    min_departments = forms.IntegerField(
+        label=_("Minimaal aantal afdelingen"), min_value=selectors.HIT_REPORT_MIN_DEPARTMENTS, max_value=20,
+        required=False, error_messages={"min_value": HIT_REPORT_THRESHOLD_ERROR},
+    )
     wijk = forms.ChoiceField(label=_("Wijk"), required=False)
     buurt = forms.ChoiceField(label=_("Buurt"), required=False)
 
@@ -164,16 +171,17 @@ class HitReportForm(forms.Form):
         from areas.models import Buurt, Wijk
 
         super().__init__(*args, **kwargs)
-        self.fields["min_departments"].initial = settings.SIGNAL_HIT_REPORT_MIN_DEPARTMENTS
+        self.fields["min_departments"].initial = selectors.hit_report_threshold()
         self.fields["wijk"].choices = [("", _("Alle wijken"))] + list(Wijk.objects.values_list("code", "name"))
         self.fields["buurt"].choices = [("", _("Alle buurten"))] + [
             (code, f"{name} ({wijk})") for code, name, wijk in Buurt.objects.values_list("code", "name", "wijk__name")
         ]
 
     def filters(self):
-        data = self.cleaned_data if self.is_valid() else {}
+        """The filters to report with; only call on a valid (or unbound) form: an invalid one reports nothing."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return {
-            "min_departments": data.get("min_departments") or settings.SIGNAL_HIT_REPORT_MIN_DEPARTMENTS,
+            "min_departments": selectors.hit_report_threshold(data.get("min_departments")),
             "wijk": data.get("wijk") or None,
             "buurt": data.get("buurt") or None,
         }

@@ -275,6 +275,19 @@ def _area_filter(queryset, *, wijk=None, buurt=None, prefix="address__"):
     return queryset
 
 
+# The hit report exists for coordination between departments: an address flagged by one department is that
+# department's own business, so no filter, setting or client brings the threshold below two (a threshold of one
+# would turn the report into a listing of every department's signalled addresses).
+HIT_REPORT_MIN_DEPARTMENTS = 2
+
+
+def hit_report_threshold(value=None) -> int:
+    """The threshold to use: the one asked for, else the configured default, never below two."""
+    from django.conf import settings
+
+    return max(HIT_REPORT_MIN_DEPARTMENTS, int(value or settings.SIGNAL_HIT_REPORT_MIN_DEPARTMENTS))
+
+
 def hit_report(*, min_departments: int = 2, wijk=None, buurt=None, today=None) -> list[HitReportRow]:
     """Addresses with active signals from at least N departments: address, number of departments, their names.
 
@@ -283,7 +296,7 @@ def hit_report(*, min_departments: int = 2, wijk=None, buurt=None, today=None) -
     """
     from django.db.models import Case, F, IntegerField, Max, Value, When
 
-    min_departments = max(1, int(min_departments or 1))
+    min_departments = hit_report_threshold(min_departments)
     active = _area_filter(Signal.objects.active(today=today), wijk=wijk, buurt=buurt)
     departments = list(Department.objects.order_by("name").values_list("pk", "name"))
     flags = {

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -284,10 +284,13 @@ def signal_close_view(request, public_id):
 
 
 def _hit_report(request, fmt, per_page=None):
+    """(form, filters, rows, page); filters is None when the filter is invalid (a threshold below two, an unknown
+    wijk): then the caller shows only the error, never a report, and nothing was listed or recorded."""
     form = HitReportForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None, [], None
     filters = form.filters()
-    # An invalid filter (unknown wijk, a minimum of 0) shows its error and nothing, never the unfiltered report.
-    rows = [] if form.is_bound and not form.is_valid() else selectors.hit_report(**filters)
+    rows = selectors.hit_report(**filters)
     page = Paginator(rows, per_page).get_page(request.GET.get("page")) if per_page else None
     services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt=fmt, request=request,
                                rows=page.object_list if page is not None else rows)
@@ -300,8 +303,9 @@ def hit_report_view(request):
     return render(
         request,
         "signals/hit_report.html",
-        {"form": form, "filters": filters, "rows": page.object_list, "total": len(rows), "page": page,
+        {"form": form, "filters": filters, "rows": page.object_list if page else [], "total": len(rows), "page": page,
          "query": _query_without_page(request)},
+        status=400 if filters is None else 200,
     )
 
 
@@ -312,12 +316,16 @@ def hit_report_print(request):
         request,
         "signals/hit_report_print.html",
         {"form": form, "filters": filters, "rows": rows, "total": len(rows), "printed_at": timezone.localtime()},
+        status=400 if filters is None else 200,
     )
 
 
 @require_perm(HIT_REPORT_PERM)
 def hit_report_csv(request):
-    _form, _filters, rows, _page = _hit_report(request, "csv")
+    form, filters, rows, _page = _hit_report(request, "csv")
+    if filters is None:
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        return HttpResponseBadRequest("\n".join(errors), content_type="text/plain; charset=utf-8")
     return csv_response(
         filename="uitdraai-signalen.csv",
         header=[_("Adres"), _("Postcode"), _("Buurt"), _("Wijk"), _("Aantal afdelingen"), _("Afdelingen")],

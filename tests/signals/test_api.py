@@ -291,12 +291,12 @@ def test_hit_report(people, signals, area, addresses):
     assert row["departments"] == ["Openbare Orde en Veiligheid", "Sociale Zaken", "Toezicht en Handhaving"]
     _never_leaks(response, "GEHEIM", "fraude", "ondermijning", "SZ-2026", "TH-2026")
     assert client.get("/api/v1/hit-report", {"min_departments": 4}).json()["count"] == 0
-    assert client.get("/api/v1/hit-report", {"min_departments": 1}).json()["count"] == 2
-    assert client.get("/api/v1/hit-report", {"min_departments": 1, "wijk": "WK003401"}).json()["count"] == 1
-    assert client.get("/api/v1/hit-report", {"min_departments": 1, "buurt": "BU00340201"}).json()["count"] == 1
-    _problem(client.get("/api/v1/hit-report", {"min_departments": "x"}), 400)
+    assert client.get("/api/v1/hit-report", {"min_departments": 2, "wijk": "WK003401"}).json()["count"] == 0
+    assert client.get("/api/v1/hit-report", {"min_departments": 3, "buurt": "BU00340201"}).json()["count"] == 1
+    for invalid in ("x", 1, 0, -1):  # below two the report would list every department's own addresses
+        _problem(client.get("/api/v1/hit-report", {"min_departments": invalid}), 400)
     event = AccessEvent.objects.filter(object_type="signals.HitReport").latest("id")
-    assert event.actor_username == "coord" and event.result_count == 1 and "min_departments=1" in event.query
+    assert event.actor_username == "coord" and event.result_count == 1 and "min_departments=3" in event.query
 
 
 def test_hit_report_needs_coordinator(people, signals):
