@@ -334,8 +334,7 @@ def authorisation_sync_permissions(*, user: User) -> None:
     user.permissions_recheck_at = _next_recheck(user, today)
     # A new permissions_version: every process's next request reads the permissions afresh (access.permissions).
     user.permissions_version = new_permissions_version()
-    User.objects.filter(pk=user.pk).update(permissions_recheck_at=user.permissions_recheck_at,
-                                           permissions_version=user.permissions_version)
+    user.save(update_fields=["permissions_recheck_at", "permissions_version"])
 
 
 @transaction.atomic

@@ -40,7 +40,7 @@ class AccessEventList(APIView):
         page = keyset_page(filterset.qs, request.query_params.get("cursor"), size)
         access_event_record(
             action=AccessEvent.Action.AUDIT_VIEW,
-            request=request._request,
+            actor=request.user,
             object_type="audit.api.events",
             query=filter_description(request.query_params),
             result_count=len(page.rows),

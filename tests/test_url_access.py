@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 
 from tests.factories import login, make_user
 
@@ -37,10 +38,7 @@ def _walk(resolver, prefix="", namespace=""):
             yield name, namespace, None if prefix is None or route is None else prefix + route
 
 def _route(pattern):
-    route = getattr(pattern, "_route", None)
-    if route is None:
-        return None
-    return route
+    return str(pattern) if isinstance(pattern, RoutePattern) else None  # path() routes; re_path() regexes: None
 
 
 def _fill(route):

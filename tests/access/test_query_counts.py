@@ -1,4 +1,5 @@
-"""Permission checks cost the same number of queries with 1, 10 or 100 grants (no per-grant or per-row checks)."""
+"""Permission checks cost the same number of queries with 1, 10 or 100 grants (no per-grant or per-row checks), and
+the per-user permission snapshot costs none at all once it is in the cache."""
 import pytest
 from django.db import connection
 from django.test import Client
@@ -24,8 +25,6 @@ def test_listing_visible_objects_is_one_query_whatever_the_number_of_grants(kind
     user = make_user("ana")
     counts = []
     made = 0
-    # On PostgreSQL the first use of the permission query on a connection also PREPAREs it: do that first.
-    list(objects_for_user(type(user).objects.get(pk=user.pk), "access.manage_department_signals", Department))
     for target in (1, 10, 100):
         while made < target:
             if kind == "dashboard":
@@ -35,7 +34,7 @@ def test_listing_visible_objects_is_one_query_whatever_the_number_of_grants(kind
                 scope = Department.objects.create(code=f"a{made}", name=f"Afdeling {made}")
                 grant(user, R.SIGNAL_OFFICER, scope=scope)
             made += 1
-        user = type(user).objects.get(pk=user.pk)  # fresh, as in a new request
+        user = type(user).objects.get(pk=user.pk)  # fresh, as in a new request; the grants changed its snapshot key
         perm = "dashboards.view_dashboard" if kind == "dashboard" else "access.manage_department_signals"
         model = Dashboard if kind == "dashboard" else Department
         visible = []
@@ -56,3 +55,40 @@ def test_pages_cost_the_same_with_1_or_100_grants():
         client.get("/dashboards/")  # warm up the session after grant changes
         counts.append(_queries(lambda: client.get("/dashboards/")))  # noqa: B023
     assert counts[0] == counts[1], counts
+
+
+PERMISSION_TABLES = ("auth_permission", "access_authorisation", "userobjectpermission", "access_user_user_permissions")
+
+
+def _permission_queries(fn):
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return [q["sql"] for q in ctx.captured_queries if any(table in q["sql"] for table in PERMISSION_TABLES)]
+
+
+def test_the_snapshot_costs_the_same_queries_with_1_or_100_grants_and_none_when_cached():
+    from access.permissions import has_perm_anywhere
+
+    user = make_user("ana")
+    misses, made = [], 0
+    for target in (1, 100):
+        while made < target:
+            grant(user, R.SIGNAL_OFFICER, scope=Department.objects.create(code=f"a{made}", name=f"Afdeling {made}"))
+            made += 1
+        fresh = type(user).objects.get(pk=user.pk)  # a new request after the grant changes: a cache miss
+        misses.append(len(_permission_queries(
+            lambda: has_perm_anywhere(fresh, "access.manage_department_signals", Department))))  # noqa: B023
+        again = type(user).objects.get(pk=user.pk)  # the next request: from the cache
+        assert _permission_queries(lambda: has_perm_anywhere(again, "access.manage_department_signals", Department)) \
+            == []  # noqa: B023
+    assert misses[0] == misses[1] > 0, misses
+
+
+def test_a_page_reads_no_permission_table_once_the_snapshot_is_cached():
+    user = make_user("ana")
+    grant(user, R.DASHBOARD_VIEWER, scope=Dashboard.objects.create(slug="d", name="D"))
+    client = login(Client(), user)
+    client.get("/dashboards/")
+    reads = _permission_queries(lambda: client.get("/dashboards/"))
+    # Only the listing itself asks guardian's table, inside its one query (an Exists subquery): no snapshot query.
+    assert len(reads) == 1 and reads[0].startswith('SELECT "dashboards_dashboard"'), reads
