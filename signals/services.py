@@ -134,22 +134,28 @@ def _check_contact_officer(officer, department):
         )
 
 
-def _send_mail_on_commit(subject: str, text: str, recipients: list[str]):
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
+def _mail_on_commit(notifications):
+    """The e-mail copy of each notification is sent by a Celery task, queued only once the transaction commits:
+    never inside the request's transaction, nothing at all when it rolls back, and a mail outage (or a broker
+    outage, logged by robust on_commit) never undoes or blocks the signal itself."""
+    from .tasks import notification_mail_send
 
-    def send():
-        try:
-            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
-        except Exception:  # a mail outage must not undo or block the signal itself
-            logger.exception("Could not send signal notification e-mail")
+    for pk in [note.pk for note in notifications]:
+        transaction.on_commit(lambda pk=pk: notification_mail_send.delay(pk), robust=True)
 
-    transaction.on_commit(send)
+
+def notification_mail_send(*, notification_id) -> bool:
+    """Send the e-mail copy of one notification to its recipient (the Celery task's service). False when there is
+    nothing to send: the notification is gone, or the recipient is inactive or has no e-mail address."""
+    note = Notification.objects.filter(pk=notification_id).select_related("recipient").first()
+    if note is None or not note.recipient.is_active or not note.recipient.email:
+        return False
+    send_mail(note.subject, note.text, settings.DEFAULT_FROM_EMAIL, [note.recipient.email], fail_silently=False)
+    return True
 
 
 def _notify(users, *, kind: str, subject: str, text: str):
-    """In-platform notifications plus e-mail (after commit). Texts never contain category or details."""
+    """In-platform notifications plus their e-mail (queued after commit). Texts never contain category or details."""
     users = {user.pk: user for user in users if user is not None and user.is_active}
     if not users:
         return []
