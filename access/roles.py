@@ -70,6 +70,7 @@ class Role:
 
 SIGNAL_SEARCH = "signal_search"
 SIGNAL_OFFICER = "signal_officer"
+BULK_CHECK = "bulk_check"
 HIT_REPORT_COORDINATOR = "hit_report_coordinator"
 DASHBOARD_VIEWER = "dashboard_viewer"
 ADDRESS_LEVEL_VIEWER = "address_level_viewer"
@@ -86,6 +87,14 @@ ROLES: dict[str, Role] = {
             _("Signalen zoeken"),
             _("Een adres zoeken en zien welke afdelingen een signaal hebben en wie te bellen, zonder details."),
             model_perms=("signals.search_address",),
+            sensitive=True,
+        ),
+        Role(
+            BULK_CHECK,
+            _("Bulkcontrole"),
+            _("Een lijst adressen tegelijk controleren (bijvoorbeeld voor een actiedag): per adres welke afdelingen "
+              "een signaal hebben, met een eigen dagbudget aan adressen."),
+            model_perms=("signals.bulk_check",),
             sensitive=True,
         ),
         Role(

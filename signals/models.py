@@ -101,6 +101,7 @@ class Signal(models.Model):
         default_permissions = ()
         permissions = [
             ("search_address", _("Adres zoeken: zien welke afdelingen een signaal hebben")),
+            ("bulk_check", _("Bulkcontrole: een lijst adressen tegelijk controleren")),
             ("view_hit_report", _("Uitdraai van adressen met signalen van meerdere afdelingen")),
         ]
         indexes = [
@@ -161,16 +162,22 @@ class Notification(models.Model):
 
 
 class SearchTally(models.Model):
-    """One row per search request of a user (a single search, or a whole bulk check), for the anti-fishing limit.
-
-    The limit counts these rows, so its cost is bounded by the daily limit however many addresses a bulk check
-    held. Not the audit trail (that is audit.AccessEvent, which records every address): rows older than two
-    days are pruned daily.
+    """One row per search request of a user, for the anti-fishing limits: a single search (kind "search", counted
+    against the searches per hour and per day), or a bulk check (kind "bulk", its `addresses` counted against the
+    bulk addresses per day). The limits count these rows, so their cost is bounded by the limits however many
+    addresses a bulk check held. Not the audit trail (that is audit.AccessEvent, which records every address): rows
+    older than two days are pruned daily.
     """
+
+    class Kind(models.TextChoices):
+        SEARCH = "search", _("zoekvraag")
+        BULK = "bulk", _("bulkcontrole")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     request_id = models.CharField(max_length=64)
     occurred_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SEARCH)
+    addresses = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("zoekvraag (teller)")

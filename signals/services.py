@@ -33,6 +33,7 @@ from .models import Category, Notification, SearchTally, Signal
 logger = logging.getLogger(__name__)
 
 SEARCH_PERM = "signals.search_address"
+BULK_PERM = "signals.bulk_check"
 HIT_REPORT_PERM = "signals.view_hit_report"
 OFFICER_PERM = selectors.OFFICER_PERM
 
@@ -196,10 +197,35 @@ def search_limit_take(*, user, now=None):
             % {"n": per_day},
             period="day",
         )
+    _tally(user=user, now=now, kind=SearchTally.Kind.SEARCH, addresses=1)
+
+
+def bulk_limit_take(*, user, addresses: int, now=None):
+    """Count every address of a bulk check against the user's daily bulk budget (SIGNAL_BULK_ADDRESSES_PER_DAY), or
+    raise SearchLimitExceeded naming how many addresses are left today. Called in the check's own transaction."""
+    now = now or timezone.now()
+    per_day = settings.SIGNAL_BULK_ADDRESSES_PER_DAY
+    used = selectors.search_tally_counts(user_id=user.pk, now=now)["bulk_day"]
+    if per_day and used + addresses > per_day:
+        raise SearchLimitExceeded(
+            _(
+                "Deze bulkcontrole telt %(n)s adressen; u kunt binnen 24 uur nog %(left)s adressen controleren "
+                "(maximaal %(max)s per dag). Neem contact op met de functioneel beheerder als u voor uw werk meer "
+                "moet controleren."
+            )
+            % {"n": addresses, "left": max(per_day - used, 0), "max": per_day},
+            period="day",
+        )
+    _tally(user=user, now=now, kind=SearchTally.Kind.BULK, addresses=addresses)
+
+
+def _tally(*, user, now, kind, addresses):
+    # The request id is the server's own (audit.context), never one a client chose.
     request_id = (get_current() or {}).get("request_id") or new_trace_id()
-    # One row per request (a bulk check counts once).
-    SearchTally.objects.bulk_create([SearchTally(user=user, request_id=request_id, occurred_at=now)],
-                                    ignore_conflicts=True)
+    SearchTally.objects.bulk_create(
+        [SearchTally(user=user, request_id=request_id, occurred_at=now, kind=kind, addresses=addresses)],
+        ignore_conflicts=True,
+    )
 
 
 def search_tally_prune(*, now=None) -> int:
@@ -595,10 +621,11 @@ def _bulk_resolve(rows):
 def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
     """Check up to SIGNAL_BULK_MAX_ROWS addresses with one purpose: per address the departments with a hit.
 
-    Every line is recorded as an address search (with the same request id: the whole check counts as one search
-    for the anti-fishing limit).
+    Needs its own permission (signals.bulk_check). Every line is an address search in the audit trail, written in
+    one set-based INSERT, and every line counts against the user's daily bulk budget, taken in the same transaction
+    as those records (a refusal is recorded after the rollback).
     """
-    if not has_perm(user, SEARCH_PERM):
+    if not has_perm(user, BULK_PERM):
         raise PermissionDenied
     purpose = _clean_purpose(purpose)
     texts = _bulk_texts(content or "")
@@ -618,7 +645,27 @@ def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
     _bulk_resolve([row for row in rows if not row.status])
     with _audit_request_id():
         try:
-            search_limit_take(user=user)
+            with transaction.atomic():
+                bulk_limit_take(user=user, addresses=len(rows))
+                hits = selectors.address_hits_many(address_ids={row.address.pk for row in rows if row.address})
+                for row in rows:
+                    if row.address is not None:
+                        row.departments = hits.get(row.address.pk, [])
+                access_event_record_many(
+                    action=AccessEvent.Action.ADDRESS_SEARCH,
+                    actor=user,
+                    events=[
+                        {
+                            "obj": row.address,
+                            "object_type": "areas.Address",
+                            "query": row.address.search_key if row.address else row.text,
+                            "purpose": purpose,
+                            "result_count": row.department_count if row.address else 0,
+                        }
+                        for row in rows
+                    ],
+                )
+                _notify_bulk_searched(user=user, address_ids={row.address.pk for row in rows if row.departments})
         except SearchLimitExceeded:
             _record_refusal(user=user, request=request, query=_("bulkcontrole (%(n)s regels)") % {"n": len(rows)},
                             purpose=purpose)

@@ -26,6 +26,7 @@ from .forms import (
 from .models import Signal
 
 SEARCH_PERM = "signals.search_address"
+BULK_PERM = "signals.bulk_check"
 OFFICER_PERM = "access.manage_department_signals"
 HIT_REPORT_PERM = "signals.view_hit_report"
 
@@ -337,7 +338,7 @@ def hit_report_csv(request):
 # ---------------------------------------------------------------------------------------------- bulk check
 
 
-@require_perm(SEARCH_PERM)
+@require_perm(BULK_PERM)
 @require_http_methods(["GET", "POST"])
 def bulk_check_view(request):
     form = BulkCheckForm(request.POST or None, request.FILES or None)

@@ -316,10 +316,12 @@ SIGNAL_DEFAULT_VALID_MONTHS = env_int("SIGNAL_DEFAULT_VALID_MONTHS", 12)
 SIGNAL_MAX_VALID_MONTHS = env_int("SIGNAL_MAX_VALID_MONTHS", 24)
 # Details of closed/expired signals are erased this many days after they ended (a tombstone remains).
 SIGNAL_DETAIL_RETENTION_DAYS = env_int("SIGNAL_DETAIL_RETENTION_DAYS", 365)
-# Anti-fishing: address searches per user (bulk checks count as one search each).
+# Anti-fishing: address searches per user (a bulk check counts against its own budget below).
 SIGNAL_SEARCH_LIMIT_PER_HOUR = env_int("SIGNAL_SEARCH_LIMIT_PER_HOUR", 60)
 SIGNAL_SEARCH_LIMIT_PER_DAY = env_int("SIGNAL_SEARCH_LIMIT_PER_DAY", 200)
 SIGNAL_BULK_MAX_ROWS = env_int("SIGNAL_BULK_MAX_ROWS", 5000)
+# Bulk checks have their own permission and budget: every address counts, at most this many per user per day.
+SIGNAL_BULK_ADDRESSES_PER_DAY = env_int("SIGNAL_BULK_ADDRESSES_PER_DAY", 5000)
 SIGNAL_HIT_REPORT_MIN_DEPARTMENTS = env_int("SIGNAL_HIT_REPORT_MIN_DEPARTMENTS", 2)
 CELERY_BEAT_SCHEDULE["signals-expire"] = {
     "task": "signals.tasks.signal_expire_due",

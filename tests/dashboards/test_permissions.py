@@ -62,7 +62,7 @@ def test_a_request_is_checked_again_when_approved(boards):
     """A dashboard that became address-level after the request (or a request from before the rule)."""
     requested = _request(R.DASHBOARD_VIEWER, boards["buurt"])
     assert requested.status == Authorisation.Status.REQUESTED
-    Dashboard.objects.filter(pk=boards["buurt"].pk).update(address_level=True)
+    Dashboard.objects.filter(pk=boards["buurt"].pk).audited_update(reason="Dashboard wordt beperkt", address_level=True)
     _first, second = admins()
     with pytest.raises(ValidationError, match="adresniveau"):
         authorisation_approve(grant=requested, approved_by=second)

@@ -51,7 +51,7 @@ def depts(db):
 
 @pytest.fixture
 def people(depts):
-    """hh: T&H officer + search; sz: Sociale Zaken officer + search; oov: OOV officer; searcher: search only;
+    """hh: T&H officer + search; sz: Sociale Zaken officer + search; oov: OOV officer; searcher: search and bulk check;
     coord: hit report coordinator; nobody: no grants; root: superuser without grants."""
     hh = make_user("henk", depts["th"], first_name="Henk", last_name="Handhaver", phone="06 1111 1111")
     grant(hh, R.SIGNAL_OFFICER, scope=depts["th"])
@@ -63,6 +63,7 @@ def people(depts):
     grant(oov, R.SIGNAL_OFFICER, scope=depts["oov"])
     searcher = make_user("zoeker", depts["oov"], first_name="Zoë", last_name="Zoeker")
     grant(searcher, R.SIGNAL_SEARCH)
+    grant(searcher, R.BULK_CHECK)
     coord = make_user("coord", depts["oov"], first_name="Carla", last_name="Coördinator")
     grant(coord, R.HIT_REPORT_COORDINATOR)
     nobody = make_user("niemand", depts["oov"])

@@ -137,6 +137,7 @@ def test_suggestions_carry_addresses_only(client, people, secret_signal):
 
 def test_exports_carry_counts_and_departments_only(client, people, secret_signal, other_side):
     grant(people["coord"], R.SIGNAL_SEARCH)
+    grant(people["coord"], R.BULK_CHECK)
     login(client, people["coord"])
     for url in ("/signalen/uitdraai/", "/signalen/uitdraai/afdrukken/", "/signalen/uitdraai.csv",
                 "/signalen/uitdraai.csv?min_departments=2"):

@@ -3,7 +3,8 @@
 the database the suite runs on (CI runs it on SQLite and on PostgreSQL)."""
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from signals import selectors
@@ -70,12 +71,18 @@ def test_tally_counts_the_same_as_the_queryset(people):
         SearchTally.objects.create(user=user, request_id=f"t{k}", occurred_at=now - offset)
         SearchTally.objects.create(user=other, request_id=f"o{k}", occurred_at=now - offset)
     SearchTally.objects.create(user=user, request_id="whole", occurred_at=now.replace(microsecond=0))
+    for k, offset in enumerate(offsets[:8]):  # bulk checks: counted by their addresses, apart from searches
+        SearchTally.objects.create(user=user, request_id=f"b{k}", occurred_at=now - offset, kind="bulk",
+                                   addresses=100 + k)
 
     for at in (now, now.replace(microsecond=0), now + timedelta(minutes=30), now + timedelta(days=2)):
         expected = SearchTally.objects.filter(user=user, occurred_at__gte=at - timedelta(days=1)).aggregate(
-            day=Count("pk"), hour=Count("pk", filter=Q(occurred_at__gte=at - timedelta(hours=1)))
+            day=Count("pk", filter=Q(kind="search")),
+            hour=Count("pk", filter=Q(kind="search", occurred_at__gte=at - timedelta(hours=1))),
+            bulk_day=Coalesce(Sum("addresses", filter=Q(kind="bulk")), 0),
         )
         assert selectors.search_tally_counts(user_id=user.pk, now=at) == expected
     # The boundaries count (>=): an hour ago exactly is in the last hour, a day ago exactly in the last day.
-    assert selectors.search_tally_counts(user_id=user.pk, now=now) == {"day": 9, "hour": 5}
-    assert selectors.search_tally_counts(user_id=people["nobody"].pk, now=now) == {"day": 0, "hour": 0}
+    assert selectors.search_tally_counts(user_id=user.pk, now=now) == {"day": 9, "hour": 5,
+                                                                        "bulk_day": 100 + 101 + 102 + 103 + 104 + 105 + 106}
+    assert selectors.search_tally_counts(user_id=people["nobody"].pk, now=now) == {"day": 0, "hour": 0, "bulk_day": 0}

@@ -225,15 +225,42 @@ def test_a_bulk_check_counts_once_and_keeps_single_searches_cheap(settings, peop
     from signals.models import SearchTally
 
     settings.SIGNAL_SEARCH_LIMIT_PER_HOUR = 3
+    settings.SIGNAL_BULK_ADDRESSES_PER_DAY = 200
+    searcher = people["searcher"]
     text = "\n".join(["1311 AB 12", "1311 AB 14", "1322 CD 3"] * 40)
-    services.bulk_check(user=people["searcher"], content=text, purpose="Actiedag")
-    assert AccessEvent.objects.filter(actor=people["searcher"], action=AccessEvent.Action.ADDRESS_SEARCH).count() \
-        == 120  # every address recorded in the audit trail
-    assert SearchTally.objects.filter(user=people["searcher"]).count() == 1
-    services.address_hit_search(user=people["searcher"], address=addresses["a12"], purpose="Zaak 1")
-    services.address_hit_search(user=people["searcher"], address=addresses["a12"], purpose="Zaak 2")
+    services.bulk_check(user=searcher, content=text, purpose="Actiedag")
+    searches = AccessEvent.objects.filter(actor=searcher, action=AccessEvent.Action.ADDRESS_SEARCH)
+    assert searches.count() == 120  # every address recorded in the audit trail
+    assert SearchTally.objects.filter(user=searcher).get().addresses == 120
+    with pytest.raises(services.SearchLimitExceeded) as refused:
+        services.bulk_check(user=searcher, content=text, purpose="Actiedag 2")  # 120 more: over 200
+    assert "nog 80 adressen" in refused.value.message
+    assert searches.count() == 121 and searches.filter(outcome="denied").count() == 1  # the refusal, on record
+    assert SearchTally.objects.filter(user=searcher).count() == 1  # the refused check took nothing
+    services.bulk_check(user=searcher, content="\n".join(["1311 AB 12"] * 80), purpose="Actiedag 3")  # exactly 200
+    # Single searches have their own budget, untouched by the bulk checks.
+    for case in ("Zaak 1", "Zaak 2", "Zaak 3"):
+        services.address_hit_search(user=searcher, address=addresses["a12"], purpose=case)
     with pytest.raises(services.SearchLimitExceeded):
-        services.address_hit_search(user=people["searcher"], address=addresses["a12"], purpose="Zaak 3")
+        services.address_hit_search(user=searcher, address=addresses["a12"], purpose="Zaak 4")
+
+
+def test_a_bulk_check_needs_its_own_permission(people):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):  # hh may search, but has no bulk check grant
+        services.bulk_check(user=people["hh"], content="1311 AB 12\n", purpose="Actiedag")
+
+
+def test_a_bulk_check_writes_its_events_in_one_insert(people, addresses):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    text = "\n".join(["1311 AB 12", "1311 AB 14", "1322 CD 3"] * 20)
+    with CaptureQueriesContext(connection) as queries:
+        services.bulk_check(user=people["searcher"], content=text, purpose="Actiedag")
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT") and "audit_accessevent" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 2)  # SQLite: 999 parameters a statement
 
 
 def test_search_tallies_are_pruned_after_two_days_by_the_beat_job(settings, people, addresses):

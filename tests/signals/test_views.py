@@ -288,10 +288,11 @@ def test_bulk_check_limits_and_clear_messages(settings, as_user, addresses):
     html = upload(client, "1311AB 14\n", purpose="").content.decode()
     assert "Vul het doel" in html
     assert not AccessEvent.objects.filter(action=AccessEvent.Action.ADDRESS_SEARCH).exists()
-    # A bulk check counts as one search for the anti-fishing limit.
-    settings.SIGNAL_SEARCH_LIMIT_PER_HOUR = 1
-    upload(client, "1311AB 14\n1311AB 12A\n")
-    assert upload(client, "1311AB 14\n").status_code == 429
+    # Every address of a bulk check counts against the daily bulk budget; the page says how many are left.
+    settings.SIGNAL_BULK_ADDRESSES_PER_DAY = 3
+    assert upload(client, "1311AB 14\n1311AB 12A\n").status_code == 200
+    refused = upload(client, "1311AB 14\n1311AB 12\n")
+    assert refused.status_code == 429 and "nog 1 adressen" in refused.content.decode()
 
 
 # ------------------------------------------------------------------------------------------- notifications
