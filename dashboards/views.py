@@ -1,6 +1,6 @@
-from django.http import Http404
 from django.shortcuts import render
 
+from access.denials import NotFoundOrDenied
 from core.rules import require_perm
 
 from . import selectors, services
@@ -16,8 +16,8 @@ def dashboard_list(request):
 @require_perm("dashboards.view_dashboard", scope="dashboards.Dashboard")
 def dashboard_detail(request, slug):
     dashboard = selectors.dashboard_get_for_user(user=request.user, slug=slug)
-    if dashboard is None:
-        raise Http404
+    if dashboard is None:  # another dashboard answers 404 like a missing one, and is recorded as a denial
+        raise NotFoundOrDenied(object_type="dashboards.Dashboard", object_id=slug)
     services.dashboard_view_record(user=request.user, dashboard=dashboard, request=request)
     wijken = selectors.wijken_with_population(year=POPULATION_YEAR)
     return render(

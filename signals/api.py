@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.api import PlatformPermission
+from access.denials import NotFoundOrDenied, denial_note
 from veiligheid.api import MergePatchParser, Pagination
 
 from . import selectors, services
@@ -78,13 +79,15 @@ def _api_validation_error(exc: DjangoValidationError) -> ApiValidationError:
 
 
 def _run(service, **kwargs):
-    """Call a service; its Django errors become API errors (ValidationError -> 400, not-yours/missing -> 404)."""
+    """Call a service; its Django errors become API errors (ValidationError -> 400, not-yours/missing -> 404, the
+    latter recorded as a denial)."""
     try:
         return service(**kwargs)
     except DjangoValidationError as exc:
         raise _api_validation_error(exc) from None
     except Signal.DoesNotExist:
-        raise Http404 from None
+        signal = kwargs.get("signal")
+        raise NotFoundOrDenied(object_type="signals.Signal", object_id=getattr(signal, "public_id", "")) from None
 
 
 # ---------------------------------------------------------------------------------------------- hits
@@ -210,10 +213,12 @@ class SignalViewSet(viewsets.GenericViewSet):
         }.get(self.action, SignalDetailSerializer)
 
     def get_object(self):
+        """Another department's signal answers 404 like a missing one, and is recorded as a denial."""
+        signal_id = self.kwargs.get("pk")
         try:
-            return selectors.signal_get_for_user(user=self.request.user, signal_id=self.kwargs.get("pk"))
+            return selectors.signal_get_for_user(user=self.request.user, signal_id=signal_id)
         except Signal.DoesNotExist:
-            raise Http404 from None
+            raise NotFoundOrDenied(object_type="signals.Signal", object_id=signal_id) from None
 
     def _detail(self, signal, *, status_code=status.HTTP_200_OK):
         """The detail representation carries details: record that they were shown."""
@@ -256,6 +261,7 @@ class SignalViewSet(viewsets.GenericViewSet):
                 **kwargs,
             )
         except PermissionDenied:
+            denial_note(object_type="access.Department", object_id=getattr(department, "code", ""))
             raise ApiValidationError(
                 {"department": [_("Onbekende afdeling, of u beheert geen signalen van deze afdeling.")]}
             ) from None

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from access.denials import denial_note
 from areas.serializers import AddressSerializer
 
 from . import selectors
@@ -220,6 +221,7 @@ class SignalCreateSerializer(_SignalWriteBase):
             raise serializers.ValidationError({"department": [_("Kies de afdeling waarvoor u dit signaal plaatst.")]})
         department = departments.filter(code=code).first()
         if department is None:
+            denial_note(object_type="access.Department", object_id=code)  # a refusal, recorded (access.denials)
             raise serializers.ValidationError(
                 {"department": [_("Onbekende afdeling, of u beheert geen signalen van deze afdeling.")]}
             )

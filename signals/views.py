@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from access.denials import NotFoundOrDenied
 from core.exports import csv_response
 from core.rules import require_perm
 
@@ -45,17 +46,22 @@ def _query_without_page(request) -> str:
     return params.urlencode()
 
 
+def _signal_denied(public_id):
+    """404 for another department's signal and for a missing one alike; recorded as a denial (access.denials)."""
+    return NotFoundOrDenied(object_type="signals.Signal", object_id=public_id)
+
+
 def _own_signal_or_404(request, public_id) -> Signal:
     try:
         return selectors.signal_get_for_user(user=request.user, signal_id=public_id)
     except Signal.DoesNotExist:
-        raise Http404 from None
+        raise _signal_denied(public_id) from None
 
 
 def _department_or_404(request, code):
     department = selectors.department_get_for_user(user=request.user, code=code)
     if department is None:
-        raise Http404
+        raise NotFoundOrDenied(object_type="access.Department", object_id=code)
     return department
 
 
@@ -182,7 +188,7 @@ def signal_create_view(request, department):
                 request=request,
             )
         except PermissionDenied:
-            raise Http404 from None
+            raise NotFoundOrDenied(object_type="access.Department", object_id=department.code) from None
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -222,7 +228,7 @@ def signal_edit(request, public_id):
         try:
             services.signal_update(user=request.user, signal=signal, request=request, **form.cleaned_data)
         except Signal.DoesNotExist:
-            raise Http404 from None
+            raise _signal_denied(public_id) from None
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -246,7 +252,7 @@ def signal_extend_view(request, public_id):
                 user=request.user, signal=signal, valid_until=form.cleaned_data["valid_until"], request=request
             )
         except Signal.DoesNotExist:
-            raise Http404 from None
+            raise _signal_denied(public_id) from None
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -268,7 +274,7 @@ def signal_close_view(request, public_id):
         try:
             services.signal_close(user=request.user, signal=signal, reason=form.cleaned_data["reason"], request=request)
         except Signal.DoesNotExist:
-            raise Http404 from None
+            raise _signal_denied(public_id) from None
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -390,9 +396,9 @@ def notifications(request):
             try:
                 note_id = int(note_id)
             except (TypeError, ValueError):
-                raise Http404 from None
+                raise NotFoundOrDenied(object_type="signals.Notification", object_id=note_id) from None
             if not selectors.notification_list_for_user(user=request.user).filter(pk=note_id).exists():
-                raise Http404
+                raise NotFoundOrDenied(object_type="signals.Notification", object_id=note_id)
             services.notification_mark_read(user=request.user, notification_id=note_id)
         return redirect("signals:notifications")
     page = Paginator(selectors.notification_list_for_user(user=request.user), 50).get_page(request.GET.get("page"))

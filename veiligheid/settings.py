@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "audit.middleware.AuditlogActorMiddleware",  # auditlog actor + unforgeable IP
     "audit.middleware.DenialLogMiddleware",
+    "access.denials.NotFoundDenialMiddleware",  # 404s that hide a refusal are recorded as denials too
     "axes.middleware.AxesMiddleware",
 ]
 
