@@ -353,6 +353,10 @@ class Command(BaseCommand):
         alone = clients.run(clients=bulk_clients, duration=o["duration"], label="alone", meter=self._meter(inst))
         inst["phases"].append(alone)
         self._say(self._line(f"[{inst['label']}] {bulk_clients} clients alleen", alone))
+        if bulk_clients == o["clients"]:
+            # The normal value: this phase and the load rounds together (one phase alone can catch a stall of a
+            # shared machine, e.g. a slow disk flush, and would then make any interference look small).
+            alone = pooled([*inst["rounds"], alone])
         checker = BulkChecker(inst["server"].port, "bench-bulk", inst["password"], inst["bulk_csv"])
         try:
             checker.login()
@@ -438,10 +442,10 @@ class Command(BaseCommand):
             w(f"Demogemeente ({loads[-1]['addresses']} adressen, {loads[-1]['signals']} actieve signalen), "
               f"{o['clients']} gelijktijdige clients, {o['rounds']} x {o['duration']:.0f} s om beurten")
             pair = len(loads) == 2
-            w(f"  {'':<46}" + "".join(f"{x['label']:>24}" for x in loads) + (f"{'huidig/vóór':>14}" if pair else ""))
+            w(f"  {'':<46}" + "".join(f"{x['label']:>24}" for x in loads) + (f"  {'huidig/vóór':>16}" if pair else ""))
 
             def row(name, values, ratio=""):
-                w(f"  {name:<46}" + "".join(f"{v:>24}" for v in values) + (f"{ratio:>14}" if pair else ""))
+                w(f"  {name:<46}" + "".join(f"{v:>24}" for v in values) + (f"  {ratio:>16}" if pair else ""))
 
             def ratio(fn):
                 try:
@@ -465,8 +469,8 @@ class Command(BaseCommand):
             row("  CPU % andere processen op de machine", [f"{_other_cpu(x['load'].cpu):.0f}" for x in loads])
             if any("during" in x for x in loads):
                 bulk_clients = o["bulk_clients"] or o["clients"]
-                row(f"{bulk_clients} clients alleen: p95 ms", [_fmt(x["alone"].pct(95), 0) if "alone" in x else "-"
-                                                            for x in loads])
+                row(f"{bulk_clients} clients zonder bulkcontrole: p95 ms",
+                    [_fmt(x["alone"].pct(95), 0) if "alone" in x else "-" for x in loads])
                 row(f"  tijdens bulkcontrole ({o['bulk_rows']}): p95/p99/max",
                     [f"{_fmt(x['during'].pct(95), 0)}/{_fmt(x['during'].pct(99), 0)}/"
                      f"{_fmt(max((s.ms for s in x['during'].ok), default=None), 0)}" if "during" in x else "-"
