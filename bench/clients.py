@@ -74,6 +74,15 @@ class Summary:
     def p50(self):
         return statistics.median([s.ms for s in self.ok]) if self.ok else float("nan")
 
+    @property
+    def server_cpu_ms(self) -> float:
+        """CPU milliseconds of the server side (gunicorn, its PostgreSQL backends, the sealer) per successful
+        search: what a search costs, much less sensitive to other load on a shared machine than searches/s."""
+        if not self.cpu or not self.ok:
+            return float("nan")
+        share = self.cpu["gunicorn"] + self.cpu["postgres"] + self.cpu.get("sealer", 0.0)
+        return share / 100 * self.wall / len(self.ok) * 1000
+
     def rate_in(self, windows) -> float:
         """Successful searches per second within the given windows (objects with .started and .ended)."""
         seconds = sum(w.ended - w.started for w in windows)

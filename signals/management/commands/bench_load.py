@@ -64,7 +64,7 @@ def _calibration_ms() -> float:
 def _other_cpu(cpu) -> float:
     """CPU share of everything else on the machine during a phase: high means the figures were measured on a busy
     (shared) machine and say less."""
-    return max(0.0, cpu["machine"] - cpu["gunicorn"] - cpu["sealer"] - cpu["postgres"] - cpu["client"])
+    return max(0.0, cpu["machine"] - cpu["gunicorn"] - cpu.get("sealer", 0.0) - cpu["postgres"] - cpu["client"])
 
 
 def _fmt(value, digits=1):
@@ -251,7 +251,8 @@ class Command(BaseCommand):
                       log_path=self.workdir / "gunicorn-volume.log") as server:
             clients = SearchClients(server.port, tokens, hit_ids, other_ids, seed=o["seed"])
             clients.run(clients=1, duration=min(5.0, o["warmup"] + 1), label="warm-up")
-            single = clients.run(clients=1, duration=o["volume_duration"], label="single", meter=CpuMeter(server))
+            single = clients.run(clients=1, duration=o["volume_duration"], label="single",
+                                 meter=CpuMeter(server, url))
         self._say(f"één client via gunicorn: {len(single.ok)} zoekvragen, p50 {_fmt(single.p50, 2)} ms, "
                   f"p95 {_fmt(single.pct(95), 2)} ms, p99 {_fmt(single.pct(99), 2)} ms, status {single.statuses}")
         return {"inprocess": rows, "http": single}
@@ -312,7 +313,7 @@ class Command(BaseCommand):
         return installs
 
     def _meter(self, inst):
-        return CpuMeter(inst["server"], inst["sealer"])
+        return CpuMeter(inst["server"], inst["url"], inst["sealer"])
 
     def _prepare(self, inst):
         """Fresh database with the demo municipality (the tree's own migrations and seed_demo), bench users with
@@ -402,8 +403,9 @@ class Command(BaseCommand):
     def _line(self, what, summary):
         cpu = summary.cpu
         cpu_text = (f"; CPU machine {cpu['machine']:.0f}% van {cpu['cores'] * 100}%, gunicorn {cpu['gunicorn']:.0f}%, "
-                    f"sealer {cpu['sealer']:.0f}%, postgres {cpu['postgres']:.0f}%, client {cpu['client']:.0f}%, "
-                    f"andere processen {_other_cpu(cpu):.0f}%") if cpu else ""
+                    f"sealer {cpu['sealer']:.0f}%, postgres (deze db) {cpu['postgres']:.0f}%, client "
+                    f"{cpu['client']:.0f}%, andere processen {_other_cpu(cpu):.0f}%; "
+                    f"{summary.server_cpu_ms:.2f} CPU-ms per zoekvraag") if cpu else ""
         return (f"{what}: {len(summary.ok)} zoekvragen in {summary.wall:.1f} s = {summary.rate:.0f}/s, "
                 f"p50 {_fmt(summary.p50)} p95 {_fmt(summary.pct(95))} p99 {_fmt(summary.pct(99))} ms, "
                 f"status {summary.statuses}{cpu_text}")
@@ -462,6 +464,8 @@ class Command(BaseCommand):
             row("p50 / p95 / p99 ms", [f"{_fmt(x['load'].p50, 0)} / {_fmt(x['load'].pct(95), 0)} / "
                                        f"{_fmt(x['load'].pct(99), 0)}" for x in loads],
                 ratio(lambda x: x["load"].pct(95)))
+            row("CPU ms per zoekvraag (gunicorn+pg+sealer)", [_fmt(x["load"].server_cpu_ms, 2) for x in loads],
+                ratio(lambda x: x["load"].server_cpu_ms))
             row("niet-200 antwoorden", [str(len(x["load"].samples) - len(x["load"].ok)) for x in loads])
             row(f"CPU % (van {loads[0]['load'].cpu['cores'] * 100}) gunicorn/pg/client",
                 [f"{x['load'].cpu['gunicorn']:.0f}/{x['load'].cpu['postgres']:.0f}/{x['load'].cpu['client']:.0f}"
