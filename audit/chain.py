@@ -145,11 +145,10 @@ def _pg() -> bool:
 def _table_and_key(chain):
     from .models import AccessEvent
 
-    quote = connection.ops.quote_name
+    # Plain lower-case identifiers on every backend: no quoting needed.
     if chain == ACCESS:
-        table = quote(AccessEvent._meta.db_table)
-        return table, quote("xact") if _pg() else quote("id")
-    return quote(LOGENTRY_TABLE), quote(LOGENTRY_XACT) if _pg() else quote("id")
+        return AccessEvent._meta.db_table, "xact" if _pg() else "id"
+    return LOGENTRY_TABLE, LOGENTRY_XACT if _pg() else "id"
 
 
 def _ids_in_range(chain, key_from, key_to, after_id=None, limit=CHUNK):
