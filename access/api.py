@@ -151,13 +151,12 @@ def api_token_rotate(*, user, request=None) -> str:
     raw = secrets.token_urlsafe(32)
     Token.objects.create(user=user, key=token_digest(raw))
     access_event_record(
-        action=AccessEvent.Action.GRANT_REQUEST,
+        action=AccessEvent.Action.API_TOKEN_CREATE,
         request=request,
         actor=getattr(request, "user", None) if request is not None else None,
         object_type="authtoken.Token",
         object_id=str(user.pk),
         object_label=_("API-token van %(user)s") % {"user": user.username},
-        purpose=_("API-token aangemaakt"),
     )
     return raw
 
@@ -171,12 +170,11 @@ def api_token_revoke(*, user, request=None) -> bool:
     Token.objects.filter(user=user).delete()
     if deleted:
         access_event_record(
-            action=AccessEvent.Action.GRANT_REVOKE,
+            action=AccessEvent.Action.API_TOKEN_REVOKE,
             request=request,
             actor=getattr(request, "user", None) if request is not None else None,
             object_type="authtoken.Token",
             object_id=str(user.pk),
             object_label=_("API-token van %(user)s") % {"user": user.username},
-            purpose=_("API-token ingetrokken"),
         )
     return deleted

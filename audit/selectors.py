@@ -9,9 +9,11 @@ from auditlog.models import LogEntry
 from django import forms
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -131,6 +133,117 @@ def address_events_described(events) -> list:
     return events
 
 
+# --- names for people ----------------------------------------------------------------------------------------------
+# The trail stores technical names (object types, field names, codes); the auditor's screens show what they mean.
+
+# Object types that are not models (pages, reports, runs) or whose model has no Dutch name; models otherwise
+# speak for themselves through their verbose_name ("signaal", "autorisatie", "adres").
+OBJECT_NOUNS = {
+    "authtoken.Token": _("API-token"),
+    "signals.HitReport": _("Uitdraai signalen"),
+    "ingest.ImportRun": _("Inleesrun"),
+    "audit": _("Audittrail"),
+    "audit.events": _("Audittrail"),
+    "audit.api.events": _("Audittrail (API)"),
+    "audit.address": _("Wie heeft dit adres bekeken"),
+    "audit.person": _("Activiteit per persoon"),
+    "audit.unusual": _("Afwijkend gedrag"),
+    "audit.changes": _("Wijzigingen"),
+    "audit.integrity": _("Integriteit van de audittrail"),
+    "audit.verify": _("Controle van de audittrail"),
+}
+# Token events recorded before the trail had their own actions (as grant request / revoke on an API token).
+_LEGACY_TOKEN_ACTIONS = {
+    AccessEvent.Action.GRANT_REQUEST: AccessEvent.Action.API_TOKEN_CREATE,
+    AccessEvent.Action.GRANT_REVOKE: AccessEvent.Action.API_TOKEN_REVOKE,
+}
+
+
+def object_type_label(object_type: str) -> str:
+    """A Dutch noun for a stored object type: "areas.Address" -> "Adres"; unknown types stay as stored."""
+    if not object_type:
+        return ""
+    noun = OBJECT_NOUNS.get(object_type)
+    if noun is None:
+        try:
+            noun = capfirst(apps.get_model(object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return object_type
+    return str(noun)
+
+
+def events_for_display(events) -> list:
+    """The events with `object_noun` (Dutch noun of the object type) and `action_label` (what happened) each."""
+    events = list(events)
+    labels = dict(AccessEvent.Action.choices)
+    nouns = {}
+    for event in events:
+        if event.object_type not in nouns:
+            nouns[event.object_type] = object_type_label(event.object_type)
+        event.object_noun = nouns[event.object_type]
+        action = event.action
+        if event.object_type == "authtoken.Token":
+            action = _LEGACY_TOKEN_ACTIONS.get(action, action)
+        event.action_label = str(labels.get(action, action))
+    return events
+
+
+def _change_value(field, value) -> str:
+    """One recorded value as a person reads it: choices by their label, dates as dates, yes/no, "–" for empty."""
+    if value in (None, "", "None"):
+        return "–"
+    if field is None:
+        return str(value)
+    choices = dict(field.flatchoices) if getattr(field, "choices", None) else None
+    if choices:
+        return str(choices.get(value, value))
+    kind = field.get_internal_type() if hasattr(field, "get_internal_type") else ""
+    if kind == "BooleanField":
+        return gettext("ja") if str(value) in ("True", "true", "1") else gettext("nee")
+    if kind in ("DateField", "DateTimeField"):
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        if kind == "DateField":
+            return formats.date_format(moment.date())
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, dt.UTC)
+        return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return str(value)
+
+
+# auditlog's own action names are English ("create", "update") and it ships no Dutch catalogue.
+CHANGE_ACTIONS = {
+    LogEntry.Action.CREATE: _("aangemaakt"),
+    LogEntry.Action.UPDATE: _("gewijzigd"),
+    LogEntry.Action.DELETE: _("verwijderd"),
+    LogEntry.Action.ACCESS: _("ingezien"),
+}
+
+
+def changes_for_display(entries) -> list:
+    """Change records with `action_label`, `object_noun` and `change_lines`: [(field label, before, after)], labels
+    instead of column names and values as a person reads them. Foreign keys stay ids: resolving them would name, for
+    instance, a signal's category to someone outside that department."""
+    entries = list(entries)
+    for entry in entries:
+        entry.action_label = str(CHANGE_ACTIONS.get(entry.action, entry.action))
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        entry.object_noun = capfirst(model._meta.verbose_name) if model is not None else str(entry.content_type)
+        lines = []
+        for name, values in (entry.changes_dict or {}).items():
+            try:
+                field = model._meta.get_field(name) if model is not None else None
+            except FieldDoesNotExist:
+                field = None
+            label = capfirst(getattr(field, "verbose_name", None) or name)
+            before, after = (list(values) + [None, None])[:2] if isinstance(values, list | tuple) else (None, values)
+            lines.append((label, _change_value(field, before), _change_value(field, after)))
+        entry.change_lines = lines
+    return entries
+
+
 # --- the filter shared by the pages, the API and the export -----------------------------------------------------
 
 
@@ -149,10 +262,10 @@ class AccessEventFilter(django_filters.FilterSet):
     object_id = django_filters.CharFilter(label=_("Object-id"), field_name="object_id")
     address = django_filters.CharFilter(label=_("Adres"), method="filter_address")
     since = django_filters.DateFilter(
-        label=_("Vanaf"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Vanaf"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     until = django_filters.DateFilter(
-        label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     request_id = django_filters.CharFilter(label=_("Request-id"), field_name="request_id")
     without_purpose = django_filters.BooleanFilter(
@@ -338,10 +451,10 @@ class ChangeFilter(django_filters.FilterSet):
     object_pk = django_filters.CharFilter(label=_("Object-id"), field_name="object_pk")
     person = django_filters.CharFilter(label=_("Gewijzigd door (gebruikersnaam)"), field_name="actor__username")
     since = django_filters.DateFilter(
-        label=_("Vanaf"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Vanaf"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     until = django_filters.DateFilter(
-        label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     class Meta:

@@ -39,11 +39,14 @@ def _record_view(request, page: str, *, query: str = "", result_count=None, obje
     )
 
 
+def _date_input():
+    """<input type="date"> needs ISO dates (YYYY-MM-DD), whatever the interface's date format."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class PeriodForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("Vanaf"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(
-        label=gettext_lazy("Tot en met"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=gettext_lazy("Vanaf"), required=False, widget=_date_input())
+    until = forms.DateField(label=gettext_lazy("Tot en met"), required=False, widget=_date_input())
 
     def period(self, default_days=30):
         today = timezone.localdate()
@@ -76,7 +79,7 @@ def event_list(request):
     rows, next_cursor, is_first = [], None, True
     if event_filter.is_valid():
         page = selectors.keyset_page(event_filter.qs, request.GET.get("cursor"), _page_size())
-        rows, next_cursor, is_first = page.rows, page.next_cursor, page.is_first
+        rows, next_cursor, is_first = selectors.events_for_display(page.rows), page.next_cursor, page.is_first
     description = selectors.filter_description(request.GET)
     _record_view(request, "events", query=description, result_count=len(rows))
     params = request.GET.copy()
@@ -168,7 +171,7 @@ def change_list(request):
     rows, next_cursor, is_first = [], None, True
     if change_filter.is_valid():
         page = selectors.keyset_page(change_filter.qs, request.GET.get("cursor"), _page_size(), time_field="timestamp")
-        rows, next_cursor, is_first = page.rows, page.next_cursor, page.is_first
+        rows, next_cursor, is_first = selectors.changes_for_display(page.rows), page.next_cursor, page.is_first
     _record_view(request, "changes", query=selectors.filter_description_changes(request.GET), result_count=len(rows))
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -216,7 +219,7 @@ def integrity(request):
 # --- CSV export ----------------------------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = [
-    ("occurred_at", gettext_lazy("tijdstip (UTC)")),
+    ("occurred_at", gettext_lazy("tijdstip")),
     ("actor_username", gettext_lazy("gebruiker")),
     ("actor_department", gettext_lazy("afdeling")),
     ("role", gettext_lazy("rol")),
@@ -225,6 +228,7 @@ EXPORT_COLUMNS = [
     ("action_label", gettext_lazy("actie (omschrijving)")),
     ("outcome", gettext_lazy("uitkomst")),
     ("object_type", gettext_lazy("objecttype")),
+    ("object_noun", gettext_lazy("soort object")),
     ("object_id", gettext_lazy("object-id")),
     ("object_label", gettext_lazy("object")),
     ("query", gettext_lazy("zoekvraag")),
@@ -246,7 +250,7 @@ def export_csv(request):
         return HttpResponse(_("Ongeldig filter."), status=400, content_type="text/plain; charset=utf-8")
     limit = getattr(settings, "AUDIT_EXPORT_MAX_ROWS", 100_000)
     fields = [name for name, _label in EXPORT_COLUMNS]
-    db_fields = [name for name in fields if name != "action_label"]
+    db_fields = [name for name in fields if name not in ("action_label", "object_noun")]
     action_labels = dict(AccessEvent.Action.choices)
     events = event_filter.qs.order_by("-occurred_at", "-id")
     # The export is what the filter matched before it was recorded: the newest row now is the upper bound.
@@ -263,12 +267,18 @@ def export_csv(request):
         result_count=count,
     )
 
+    nouns = {}
+
     def cells(row):
         row["action_label"] = action_labels.get(row["action"], row["action"])
+        if row["object_type"] not in nouns:
+            nouns[row["object_type"]] = selectors.object_type_label(row["object_type"])
+        row["object_noun"] = nouns[row["object_type"]]
         for name in fields:
             value = row[name]
             if name == "occurred_at" and value is not None:
-                value = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+                # Local time, as on the pages, with its UTC offset so that the hour around a clock change is exact.
+                value = timezone.localtime(value).isoformat(sep=" ", timespec="seconds")
             yield value if isinstance(value, int) else clean_text(value, 1000)
 
     rows = (list(cells(row)) for row in events.values(*db_fields)[:count].iterator(chunk_size=2000))
