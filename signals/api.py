@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from access.api import PlatformPermission
 from access.denials import NotFoundOrDenied, denial_note
-from veiligheid.api import MergePatchParser, Pagination
+from core.api import MergePatchParser, Pagination
 
 from . import selectors, services
 from .models import Signal

@@ -1,7 +1,7 @@
 """Interface language: Dutch is the source and the default, English is a complete translation the user can choose.
 
 The language is only what the user chose in the footer (POST /taal/, stored in the language cookie); the browser's
-Accept-Language is ignored (veiligheid.locale.PreferredLanguageMiddleware). The English catalogue is committed as
+Accept-Language is ignored (core.locale.PreferredLanguageMiddleware). The English catalogue is committed as
 both locale/en/LC_MESSAGES/django.po and the compiled django.mo; the last tests keep the two complete and in step.
 """
 
@@ -176,7 +176,7 @@ def test_every_dutch_string_in_the_code_is_in_the_english_catalogue(tmp_path, mo
 
     base = Path(settings.BASE_DIR)
     skip = shutil.ignore_patterns("__pycache__", "migrations", "*.pyc", "data", "*.geojson", "*.csv")
-    for name in ("access", "areas", "audit", "dashboards", "signals", "veiligheid", "templates"):
+    for name in ("access", "areas", "audit", "core", "dashboards", "signals", "veiligheid", "templates"):
         if (base / name).is_dir():
             shutil.copytree(base / name, tmp_path / name, ignore=skip)
     (tmp_path / "locale" / "en" / "LC_MESSAGES").mkdir(parents=True)

@@ -1,7 +1,7 @@
 """/api/v1/: NL API Design Rules (plural nouns, no trailing slash, API-Version header, OpenAPI 3)."""
 from django.urls import include, path
 
-from .api_views import OpenApiView
+from core.api_views import OpenApiView
 
 urlpatterns = [
     path("openapi.json", OpenApiView.as_view(), name="api_schema"),

@@ -81,9 +81,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
-    "veiligheid.api.ApiVersionMiddleware",
+    "core.api.ApiVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "veiligheid.locale.PreferredLanguageMiddleware",
+    "core.locale.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,7 +119,7 @@ TEMPLATES = [
     },
 ]
 
-FORM_RENDERER = "veiligheid.forms.FormRenderer"  # Django's Jinja2 widget templates (faster), Django's as fallback
+FORM_RENDERER = "core.forms.FormRenderer"  # Django's Jinja2 widget templates (faster), Django's as fallback
 
 WSGI_APPLICATION = "veiligheid.wsgi.application"
 
@@ -261,9 +261,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "veiligheid.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "veiligheid.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "URL_FORMAT_OVERRIDE": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -278,7 +278,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "veiligheid.api.add_version_header",
+        "core.api.add_version_header",
     ],
 }
 

@@ -4,7 +4,7 @@
 - errors are `application/problem+json` (RFC 7807 / RFC 9457) with a Dutch `title` and `detail`,
   and for validation errors an `invalidParams` list (name, code, reason);
 - no trailing slashes, plural nouns (see the api_urls modules);
-- the OpenAPI 3 document at /api/v1/openapi.json, for any logged-in user (veiligheid/api_views.py).
+- the OpenAPI 3 document at /api/v1/openapi.json, for any logged-in user (core/api_views.py).
 
 This module is imported by DRF settings (pagination, exception handler): keep it free of view imports.
 """
