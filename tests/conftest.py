@@ -24,3 +24,15 @@ def _celery_eager_unless_integration(request):
         app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = old
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_process_unless_integration(request, settings):
+    """Unit tests use an empty in-process cache even when CI configures Redis: time_machine cannot move Redis's clock
+    (the idle-timeout test travels 31 minutes) and no test may see another's entries. Tests marked `integration`
+    use the configured cache (tests/integration/test_shared_cache.py)."""
+    if request.node.get_closest_marker("integration") is None:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+        from django.core.cache import cache
+
+        cache.clear()
