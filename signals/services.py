@@ -171,10 +171,9 @@ def _notify(users, *, kind: str, subject: str, text: str):
 
 
 def search_limit_take(*, user, now=None):
-    """Count one search request against the user's hourly and daily limit (anti-fishing), or raise
-    SearchLimitExceeded when either is used up. Called in the transaction that records the search, a search
-    that fails before it is on record does not count. A bulk check counts once (one row per request id). Two
-    short queries, bounded by the daily limit."""
+    """Count one single search against the user's hourly and daily limit (anti-fishing), or raise
+    SearchLimitExceeded when either is used up. Called in the transaction that records the search: a search that
+    fails before it is on record does not count. One short indexed query and one insert."""
     now = now or timezone.now()
     per_hour = settings.SIGNAL_SEARCH_LIMIT_PER_HOUR
     per_day = settings.SIGNAL_SEARCH_LIMIT_PER_DAY
@@ -670,21 +669,6 @@ def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
             _record_refusal(user=user, request=request, query=_("bulkcontrole (%(n)s regels)") % {"n": len(rows)},
                             purpose=purpose)
             raise
-        with transaction.atomic():
-            hits = selectors.address_hits_many(address_ids={row.address.pk for row in rows if row.address})
-            for row in rows:
-                if row.address is not None:
-                    row.departments = hits.get(row.address.pk, [])
-                access_event_record(
-                    action=AccessEvent.Action.ADDRESS_SEARCH,
-                    request=request,
-                    actor=user,
-                    obj=row.address,
-                    query=row.address.search_key if row.address else row.text,
-                    purpose=purpose,
-                    result_count=row.department_count if row.address else 0,
-                )
-            _notify_bulk_searched(user=user, address_ids={row.address.pk for row in rows if row.departments})
     return rows
 
 
