@@ -9,9 +9,8 @@ class AccessConfig(AppConfig):
     verbose_name = _("Toegang en autorisaties")
 
     def ready(self):
-        from core.tools import Tool, register_tool
-
         from audit.labels import role_labels_register
+        from core.tools import Tool, register_tool
 
         from . import audit_registry  # noqa: F401
         from .roles import ROLES

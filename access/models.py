@@ -15,11 +15,12 @@ from .roles import role_choices
 
 
 class Department(models.Model):
-    objects = AuditedQuerySet.as_manager()  # bulk writes must leave a trace (audit.models.AuditedQuerySet)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("naam"), max_length=120, unique=True)
     phone = models.CharField(_("telefoon"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+
+    objects = AuditedQuerySet.as_manager()  # bulk writes must leave a trace (audit.models.AuditedQuerySet)
 
     class Meta:
         ordering = ["name"]
@@ -74,10 +75,11 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            skip = set(self.SYNC_FIELDS) | self.get_deferred_fields()  # deferred: not loaded, so not changed here
             kwargs["update_fields"] = [
-                field.name for field in self._meta.get_fields()
+                field.attname for field in self._meta.get_fields()
                 if field.concrete and not field.many_to_many and not field.primary_key
-                and field.name not in self.SYNC_FIELDS
+                and field.attname not in skip and field.name not in skip
             ]
         super().save(*args, **kwargs)
 

@@ -15,7 +15,6 @@ from audit.models import AuditedQuerySet
 
 
 class Category(models.Model):
-    objects = AuditedQuerySet.as_manager()
     """One entry in a department's own catalogue of signal categories (e.g. woonfraude for Toezicht en Handhaving)."""
 
     department = models.ForeignKey(
@@ -24,6 +23,8 @@ class Category(models.Model):
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("naam"), max_length=120)
     active = models.BooleanField(_("in gebruik"), default=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["department__name", "name"]
@@ -135,8 +136,6 @@ class Signal(models.Model):
 class Notification(models.Model):
     """An in-platform message to one user. Texts name an address and departments, never a signal's details."""
 
-    objects = AuditedQuerySet.as_manager()
-
     class Kind(models.TextChoices):
         CO_OCCURRENCE = "co_occurrence", _("samenloop")
         SEARCHED = "searched", _("adres gezocht")
@@ -149,6 +148,8 @@ class Notification(models.Model):
     text = models.TextField(_("bericht"))
     created_at = models.DateTimeField(_("ontvangen op"), default=timezone.now)
     read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
