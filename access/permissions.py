@@ -2,6 +2,13 @@
 
 Everything reads guardian's tables directly and never shortcuts on `is_superuser` or `is_staff`:
 a permission exists only because an effective Authorisation implies it.
+
+What a user holds is read once per user and day into a snapshot (platform-wide permissions, the permissions held on
+some object of each scope model, the effective grants) and kept in the shared cache under the user's
+`permissions_version`, which every permission sync (access.services) sets anew in the database: the request after a
+grant is approved, revoked or expires reads the new permissions in every process, and while nothing changes a request
+asks the database nothing about permissions. Checks on one object and listings still ask guardian's tables, in one
+query each (an Exists subquery), whatever the number of grants.
 """
 from dataclasses import dataclass
 from datetime import date

@@ -146,3 +146,15 @@ def test_a_stale_instance_saved_after_a_sync_does_not_bring_the_old_permissions_
     assert saved.permissions_version == after.permissions_version
     assert saved.permissions_recheck_at == after.permissions_recheck_at
     assert not has_perm(saved, SEARCH_PERM)
+
+
+def test_a_save_of_a_partly_loaded_user_writes_only_what_was_loaded():
+    user = make_user("ana", first_name="Ana", last_name="Visser")
+    partial = User.objects.only("id", "first_name").get(pk=user.pk)
+    partial.first_name = "Anna"
+    with CaptureQueriesContext(connection) as ctx:
+        partial.save()
+    updates = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1 and '"first_name"' in updates[0] and '"last_name"' not in updates[0]
+    saved = fresh(user)
+    assert (saved.first_name, saved.last_name, saved.username) == ("Anna", "Visser", "ana")
