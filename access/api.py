@@ -142,8 +142,9 @@ class HashedTokenAuthentication(TokenAuthentication):
 
 
 @transaction.atomic
-def api_token_rotate(*, user, request=None) -> str:
-    """Issue a new API token for `user`, replacing any old one. Returns the secret; only its hash is stored."""
+def api_token_rotate(*, user, actor=None) -> str:
+    """Issue a new API token for `user`, replacing any old one. Returns the secret; only its hash is stored.
+    `actor`: who does it (the user on the token page; None: the system, as manage.py api_token)."""
     from audit.models import AccessEvent
     from audit.services import access_event_record
 
@@ -152,8 +153,7 @@ def api_token_rotate(*, user, request=None) -> str:
     Token.objects.create(user=user, key=token_digest(raw))
     access_event_record(
         action=AccessEvent.Action.API_TOKEN_CREATE,
-        request=request,
-        actor=getattr(request, "user", None) if request is not None else None,
+        actor=actor,
         object_type="authtoken.Token",
         object_id=str(user.pk),
         object_label=_("API-token van %(user)s") % {"user": user.username},
@@ -162,7 +162,7 @@ def api_token_rotate(*, user, request=None) -> str:
 
 
 @transaction.atomic
-def api_token_revoke(*, user, request=None) -> bool:
+def api_token_revoke(*, user, actor=None) -> bool:
     from audit.models import AccessEvent
     from audit.services import access_event_record
 
@@ -171,8 +171,7 @@ def api_token_revoke(*, user, request=None) -> bool:
     if deleted:
         access_event_record(
             action=AccessEvent.Action.API_TOKEN_REVOKE,
-            request=request,
-            actor=getattr(request, "user", None) if request is not None else None,
+            actor=actor,
             object_type="authtoken.Token",
             object_id=str(user.pk),
             object_label=_("API-token van %(user)s") % {"user": user.username},

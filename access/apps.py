@@ -9,13 +9,14 @@ class AccessConfig(AppConfig):
     verbose_name = _("Toegang en autorisaties")
 
     def ready(self):
-        from audit.labels import role_labels_register
+        from audit.labels import providers_register, role_labels_register
         from core.tools import Tool, register_tool
 
         from . import audit_registry  # noqa: F401
         from .roles import ROLES
 
         role_labels_register({code: role.label for code, role in ROLES.items()})
+        providers_register(department_names=_department_names, grants_of_person=_grants_of_person)
 
         register_tool(
             Tool(
@@ -27,6 +28,18 @@ class AccessConfig(AppConfig):
                 order=90,
             )
         )
+
+
+def _department_names():
+    from .models import Department
+
+    return Department.objects.order_by("name").values_list("name", flat=True)
+
+
+def _grants_of_person(username):
+    from .models import Authorisation
+
+    return Authorisation.objects.filter(user__username=username).select_related("requested_by", "approved_by")[:100]
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

@@ -82,7 +82,7 @@ def _check_scope(role, scope):
 @transaction.atomic
 def authorisation_request(
     *, requested_by: User, user: User, role: str, purpose: str, valid_until: date, valid_from: date | None = None,
-    scope=None, renewal_of: Authorisation | None = None, request=None,
+    scope=None, renewal_of: Authorisation | None = None,
 ) -> Authorisation:
     """An administrator asks to grant `role` to `user`. Active at once only where no second approval is needed."""
     if role not in ROLES:
@@ -117,7 +117,7 @@ def authorisation_request(
     grant.full_clean(exclude=["user", "requested_by"])
     grant.save()
     access_event_record(
-        action=AccessEvent.Action.GRANT_REQUEST, request=request, actor=requested_by, obj=grant, purpose=grant.purpose
+        action=AccessEvent.Action.GRANT_REQUEST, actor=requested_by, obj=grant, purpose=grant.purpose
     )
     if grant.status == Authorisation.Status.ACTIVE:
         authorisation_sync_permissions(user=user)
@@ -125,7 +125,7 @@ def authorisation_request(
 
 
 @transaction.atomic
-def authorisation_approve(*, grant: Authorisation, approved_by: User, note: str = "", request=None) -> Authorisation:
+def authorisation_approve(*, grant: Authorisation, approved_by: User, note: str = "") -> Authorisation:
     grant = Authorisation.objects.select_for_update().get(pk=grant.pk)
     if grant.status != Authorisation.Status.REQUESTED:
         raise ValidationError(_("Alleen een aangevraagde autorisatie kan worden goedgekeurd."))
@@ -142,13 +142,13 @@ def authorisation_approve(*, grant: Authorisation, approved_by: User, note: str 
     grant.approved_at = timezone.now()
     grant.decision_note = note
     grant.save()
-    access_event_record(action=AccessEvent.Action.GRANT_APPROVE, request=request, actor=approved_by, obj=grant)
+    access_event_record(action=AccessEvent.Action.GRANT_APPROVE, actor=approved_by, obj=grant)
     authorisation_sync_permissions(user=grant.user)
     return grant
 
 
 @transaction.atomic
-def authorisation_reject(*, grant: Authorisation, rejected_by: User, note: str, request=None) -> Authorisation:
+def authorisation_reject(*, grant: Authorisation, rejected_by: User, note: str) -> Authorisation:
     grant = Authorisation.objects.select_for_update().get(pk=grant.pk)
     if grant.status != Authorisation.Status.REQUESTED:
         raise ValidationError(_("Alleen een aangevraagde autorisatie kan worden afgewezen."))
@@ -161,12 +161,12 @@ def authorisation_reject(*, grant: Authorisation, rejected_by: User, note: str, 
     grant.approved_at = timezone.now()
     grant.decision_note = note.strip()
     grant.save()
-    access_event_record(action=AccessEvent.Action.GRANT_REJECT, request=request, actor=rejected_by, obj=grant)
+    access_event_record(action=AccessEvent.Action.GRANT_REJECT, actor=rejected_by, obj=grant)
     return grant
 
 
 @transaction.atomic
-def authorisation_revoke(*, grant: Authorisation, revoked_by: User, reason: str, request=None) -> Authorisation:
+def authorisation_revoke(*, grant: Authorisation, revoked_by: User, reason: str) -> Authorisation:
     grant = Authorisation.objects.select_for_update().get(pk=grant.pk)
     if grant.status not in (Authorisation.Status.ACTIVE, Authorisation.Status.REQUESTED):
         raise ValidationError(_("Deze autorisatie is niet meer actief."))
@@ -180,14 +180,14 @@ def authorisation_revoke(*, grant: Authorisation, revoked_by: User, reason: str,
     grant.revoke_reason = reason.strip()
     grant.save()
     access_event_record(
-        action=AccessEvent.Action.GRANT_REVOKE, request=request, actor=revoked_by, obj=grant, purpose=grant.revoke_reason
+        action=AccessEvent.Action.GRANT_REVOKE, actor=revoked_by, obj=grant, purpose=grant.revoke_reason
     )
     authorisation_sync_permissions(user=grant.user)
     return grant
 
 
 def authorisation_renew(
-    *, grant: Authorisation, requested_by: User, valid_until: date, purpose: str | None = None, request=None
+    *, grant: Authorisation, requested_by: User, valid_until: date, purpose: str | None = None
 ) -> Authorisation:
     """Renewal is a new request for the same role and scope; the old grant runs on until it ends or is replaced."""
     if grant.status != Authorisation.Status.ACTIVE:
@@ -205,7 +205,6 @@ def authorisation_renew(
         valid_until=valid_until,
         scope=grant.scope,
         renewal_of=grant,
-        request=request,
     )
 
 

@@ -18,10 +18,10 @@ def api_token(request):
     new_token = None
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            if api_token_revoke(user=request.user, request=request):
+            if api_token_revoke(user=request.user, actor=request.user):
                 messages.success(request, _("Uw API-token is ingetrokken."))
             return redirect("access:api_token")
-        new_token = api_token_rotate(user=request.user, request=request)
+        new_token = api_token_rotate(user=request.user, actor=request.user)
     token = Token.objects.filter(user=request.user).first()
     expires = token.created + token_max_age() if token else None
     return render(

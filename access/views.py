@@ -132,7 +132,6 @@ def grant_create(request):
                 purpose=data["purpose"],
                 valid_from=data["valid_from"],
                 valid_until=data["valid_until"],
-                request=request,
             )
         except ValidationError as exc:
             _form_errors_from(exc, form)
@@ -161,10 +160,10 @@ def grant_decide(request, pk):
     note = form.cleaned_data.get("note", "")
     try:
         if request.POST.get("decision") == "reject":
-            services.authorisation_reject(grant=grant, rejected_by=request.user, note=note, request=request)
+            services.authorisation_reject(grant=grant, rejected_by=request.user, note=note)
             messages.success(request, _("Aanvraag afgewezen."))
         else:
-            services.authorisation_approve(grant=grant, approved_by=request.user, note=note, request=request)
+            services.authorisation_approve(grant=grant, approved_by=request.user, note=note)
             messages.success(request, _("Autorisatie goedgekeurd en actief."))
     except ValidationError as exc:
         for message in exc.messages:
@@ -180,7 +179,7 @@ def grant_revoke(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.authorisation_revoke(
-                grant=grant, revoked_by=request.user, reason=form.cleaned_data["reason"], request=request
+                grant=grant, revoked_by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             _form_errors_from(exc, form)
@@ -202,7 +201,6 @@ def grant_renew(request, pk):
                 requested_by=request.user,
                 valid_until=form.cleaned_data["valid_until"],
                 purpose=form.cleaned_data["purpose"] or None,
-                request=request,
             )
         except ValidationError as exc:
             _form_errors_from(exc, form)

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from .models import AccessEvent
 from .selectors import event_filter, filter_description, keyset_page
-from .services import access_event_record
+from .services import audit_view_record
 
 PERM = "audit.review_audit"
 MAX_PAGE_SIZE = 500
@@ -38,13 +38,8 @@ class AccessEventList(APIView):
         except ValueError:
             raise ValidationError({"page_size": [_("Geef een geheel getal.")]})
         page = keyset_page(filterset.qs, request.query_params.get("cursor"), size)
-        access_event_record(
-            action=AccessEvent.Action.AUDIT_VIEW,
-            actor=request.user,
-            object_type="audit.api.events",
-            query=filter_description(request.query_params),
-            result_count=len(page.rows),
-        )
+        audit_view_record(actor=request.user, page="api.events", query=filter_description(request.query_params),
+                          result_count=len(page.rows))
         next_url = None
         if page.next_cursor:
             params = request.query_params.copy()

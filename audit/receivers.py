@@ -10,12 +10,12 @@ from .services import access_event_record
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    access_event_record(action=AccessEvent.Action.LOGIN, request=request, actor=user)
+    access_event_record(action=AccessEvent.Action.LOGIN, actor=user)
 
 
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
-    access_event_record(action=AccessEvent.Action.LOGOUT, request=request, actor=user)
+    access_event_record(action=AccessEvent.Action.LOGOUT, actor=user)
 
 
 @receiver(user_login_failed)
@@ -25,7 +25,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     access_event_record(
         action=AccessEvent.Action.LOGIN_FAILED,
         outcome=AccessEvent.Outcome.DENIED,
-        request=request,
         actor=user,
         query=username,
     )
@@ -37,7 +36,6 @@ def on_lockout(sender, request, username=None, ip_address=None, **kwargs):
     access_event_record(
         action=AccessEvent.Action.LOCKOUT,
         outcome=AccessEvent.Outcome.DENIED,
-        request=request,
         actor=user,
         query=username or "",
     )

@@ -278,10 +278,10 @@ class AccessEventFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from access.models import Department
+        from .labels import department_names
 
         # The department as recorded at the time of the event (its name); offer today's names as choices.
-        names = list(Department.objects.order_by("name").values_list("name", flat=True))
+        names = department_names()
         self.form.fields["department"].widget = forms.Select(choices=[("", "---------")] + [(n, n) for n in names])
 
     def filter_address(self, queryset, name, value):
@@ -384,10 +384,10 @@ def person_report(*, username: str, since: dt.date, until: dt.date):
 
 
 def grants_of_person(*, username: str):
-    """The person's authorisations (active and past), for the per-person report."""
-    from access.models import Authorisation
+    """The person's authorisations (active and past), for the per-person report (provided by access)."""
+    from .labels import grants_of_person as provided
 
-    return Authorisation.objects.filter(user__username=username).select_related("requested_by", "approved_by")[:100]
+    return provided(username)
 
 
 def unusual_behaviour(*, since: dt.date, until: dt.date):

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .chain import ACCESS_FIELDS, access_event_hash
-from .context import current_grant, get_current, request_context
+from .context import current_grant, get_current
 from .models import AccessEvent
 
 # C0 controls (newlines and tabs included), DEL, C1 controls and the Unicode line and paragraph separators.
@@ -36,12 +36,9 @@ def clean_text(value, limit=255) -> str:
     return _CONTROL.sub(_escape, text)[:limit]
 
 
-def _context(request=None) -> dict:
-    """The audit context (audit.context); for a request outside the middleware (a signal sent by hand), built from it."""
-    ctx = get_current()
-    if ctx is None and request is not None:
-        ctx = request_context(request)
-    return ctx or {}
+def _context() -> dict:
+    """The audit context (audit.context): set by the middleware for a request, by task_actor for background work."""
+    return get_current() or {}
 
 
 def _build_event(*, ctx, action, actor, outcome, obj=None, object_type="", object_id="", object_label="", query="",
@@ -80,7 +77,6 @@ def _build_event(*, ctx, action, actor, outcome, obj=None, object_type="", objec
 def access_event_record(
     *,
     action: str,
-    request=None,
     actor=None,
     outcome: str = AccessEvent.Outcome.ALLOWED,
     obj=None,
@@ -101,12 +97,9 @@ def access_event_record(
     action=ADDRESS_SEARCH, obj=<areas.Address> (or object_type="areas.Address", object_id=pk, object_label=label),
     query=<normalised address>, purpose=<reason / case number>, result_count=<departments hit>.
     """
-    if actor is None and request is not None and getattr(request, "user", None) is not None:
-        if request.user.is_authenticated:
-            actor = request.user
     if grant is None and outcome == AccessEvent.Outcome.ALLOWED:
         grant = current_grant(actor)
-    event = _build_event(ctx=_context(request), action=action, actor=actor, outcome=outcome, obj=obj,
+    event = _build_event(ctx=_context(), action=action, actor=actor, outcome=outcome, obj=obj,
                          object_type=object_type, object_id=object_id, object_label=object_label, query=query,
                          purpose=purpose, result_count=result_count, grant=grant)
     event.save()
@@ -140,6 +133,20 @@ def import_run_record(*, actor, source: str, file_name: str, sha256: str, counts
         object_type="ingest.ImportRun", object_id=object_id, object_label=f"{source}: {file_name} ({summary})",
         query=f"sha256:{sha256}", result_count=counts.get("read"),
     )
+
+
+def audit_view_record(*, actor, page: str, query: str = "", result_count=None, object_id: str = "",
+                      object_label: str = "") -> AccessEvent:
+    """An auditor's own read of the audit trail (NEN 7513: the auditors are audited too)."""
+    return access_event_record(action=AccessEvent.Action.AUDIT_VIEW, actor=actor, object_type=f"audit.{page}",
+                               object_id=object_id, object_label=object_label, query=query,
+                               result_count=result_count)
+
+
+def audit_export_record(*, actor, query: str, count: int) -> AccessEvent:
+    """An auditor's CSV export of access events."""
+    return access_event_record(action=AccessEvent.Action.AUDIT_EXPORT, actor=actor, object_type="audit.events",
+                               query=query, result_count=count)
 
 
 _LOGENTRY_ACTIONS = {"create": 0, "update": 1, "delete": 2}

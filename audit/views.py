@@ -18,7 +18,7 @@ from core.rules import require_perm
 
 from . import selectors
 from .models import AccessEvent, ChainCheckpoint
-from .services import access_event_record, clean_text
+from .services import audit_export_record, audit_view_record, clean_text
 
 PERM = "audit.review_audit"
 
@@ -28,15 +28,8 @@ def _page_size():
 
 
 def _record_view(request, page: str, *, query: str = "", result_count=None, object_id: str = "", object_label=""):
-    access_event_record(
-        action=AccessEvent.Action.AUDIT_VIEW,
-        request=request,
-        object_type=f"audit.{page}",
-        object_id=object_id,
-        object_label=object_label,
-        query=query,
-        result_count=result_count,
-    )
+    audit_view_record(actor=request.user, page=page, query=query, result_count=result_count, object_id=object_id,
+                      object_label=object_label)
 
 
 def _date_input():
@@ -259,13 +252,7 @@ def export_csv(request):
         events = events.filter(Q(occurred_at__lt=newest[0]) | Q(occurred_at=newest[0], id__lte=newest[1]))
     found = events[: limit + 1].count()  # bounded: the number exported, and whether the limit cut it off
     count = min(found, limit)
-    access_event_record(
-        action=AccessEvent.Action.AUDIT_EXPORT,
-        request=request,
-        object_type="audit.events",
-        query=selectors.filter_description(request.GET),
-        result_count=count,
-    )
+    audit_export_record(actor=request.user, query=selectors.filter_description(request.GET), count=count)
 
     nouns = {}
 

@@ -3,8 +3,8 @@ from audit.models import AccessEvent
 from audit.services import access_event_record
 
 
-def dashboard_view_record(*, user, dashboard, request=None):
+def dashboard_view_record(*, user, dashboard):
     """Opening an address-level dashboard is an access event (ordinary dashboards show only aggregates)."""
     if not dashboard.address_level:
         return None
-    return access_event_record(action=AccessEvent.Action.DASHBOARD_VIEW, request=request, actor=user, obj=dashboard)
+    return access_event_record(action=AccessEvent.Action.DASHBOARD_VIEW, actor=user, obj=dashboard)

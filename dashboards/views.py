@@ -18,7 +18,7 @@ def dashboard_detail(request, slug):
     dashboard = selectors.dashboard_get_for_user(user=request.user, slug=slug)
     if dashboard is None:  # another dashboard answers 404 like a missing one, and is recorded as a denial
         raise NotFoundOrDenied(object_type="dashboards.Dashboard", object_id=slug)
-    services.dashboard_view_record(user=request.user, dashboard=dashboard, request=request)
+    services.dashboard_view_record(user=request.user, dashboard=dashboard)
     wijken = selectors.wijken_with_population(year=POPULATION_YEAR)
     return render(
         request,

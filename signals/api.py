@@ -123,7 +123,7 @@ class AddressHitsView(APIView):
             raise Http404
         purpose = request.query_params.get("purpose", "")
         try:
-            hits = services.address_hit_search(user=request.user, address=address, purpose=purpose, request=request)
+            hits = services.address_hit_search(user=request.user, address=address, purpose=purpose)
         except services.SearchLimitExceeded as exc:
             error = SearchLimitReached(detail=exc.message)
             error.wait = 3600 if exc.period == "hour" else 24 * 3600
@@ -222,7 +222,7 @@ class SignalViewSet(viewsets.GenericViewSet):
 
     def _detail(self, signal, *, status_code=status.HTTP_200_OK):
         """The detail representation carries details: record that they were shown."""
-        services.signal_view_record(user=self.request.user, signal=signal, request=self.request)
+        services.signal_view_record(user=self.request.user, signal=signal)
         return Response(SignalDetailSerializer(signal, context={"request": self.request}).data, status=status_code)
 
     def list(self, request):
@@ -257,7 +257,6 @@ class SignalViewSet(viewsets.GenericViewSet):
                 user=request.user,
                 department=department,
                 address=serializer.validated_data["address"],
-                request=request,
                 **kwargs,
             )
         except PermissionDenied:
@@ -274,7 +273,7 @@ class SignalViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         kwargs = serializer.service_kwargs(signal.department)
         if kwargs:
-            _run(services.signal_update, user=request.user, signal=signal, request=request, **kwargs)
+            _run(services.signal_update, user=request.user, signal=signal, **kwargs)
         return self._detail(self.get_object())
 
     @action(detail=True, methods=["post"])
@@ -282,8 +281,7 @@ class SignalViewSet(viewsets.GenericViewSet):
         signal = self.get_object()
         serializer = SignalCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        _run(services.signal_close, user=request.user, signal=signal, reason=serializer.validated_data["reason"],
-             request=request)
+        _run(services.signal_close, user=request.user, signal=signal, reason=serializer.validated_data["reason"])
         return self._detail(self.get_object())
 
 
@@ -317,8 +315,7 @@ class HitReportView(APIView):
         rows = selectors.hit_report(**filters)
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt="api", request=request,
-                                   rows=page if page is not None else rows)
+        services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt="api", rows=page if page is not None else rows)
         response = paginator.get_paginated_response(HitReportRowSerializer(page, many=True).data)
         response.data["minDepartments"] = filters["min_departments"]
         return response

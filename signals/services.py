@@ -234,12 +234,11 @@ def search_tally_prune(*, now=None) -> int:
     return deleted
 
 
-def _record_refusal(*, user, request, query: str, purpose: str, obj=None):
+def _record_refusal(*, user, query: str, purpose: str, obj=None):
     """Written outside any transaction of the search itself, so the refusal is never rolled back."""
     access_event_record(
         action=AccessEvent.Action.ADDRESS_SEARCH,
         outcome=AccessEvent.Outcome.DENIED,
-        request=request,
         actor=user,
         obj=obj,
         query=query,
@@ -256,7 +255,7 @@ def _clean_purpose(purpose) -> str:
     return purpose[:255]
 
 
-def address_hit_search(*, user, address, purpose, request=None):
+def address_hit_search(*, user, address, purpose):
     """Which departments have an active signal on `address`? Returns list[DepartmentHit] (one row per department).
 
     Checks the search permission, requires a purpose, applies the anti-fishing limit (SearchLimitExceeded, the
@@ -277,7 +276,6 @@ def address_hit_search(*, user, address, purpose, request=None):
                 hits = selectors.hits_from_rows(rows)
                 access_event_record(
                     action=AccessEvent.Action.ADDRESS_SEARCH,
-                    request=request,
                     actor=user,
                     obj=address,
                     query=address.search_key,
@@ -287,12 +285,12 @@ def address_hit_search(*, user, address, purpose, request=None):
                 if any(row["notify_on_search"] for row in rows):
                     _notify_searched(user=user, address=address, rows=rows)
         except SearchLimitExceeded:
-            _record_refusal(user=user, request=request, query=address.search_key, purpose=purpose, obj=address)
+            _record_refusal(user=user, query=address.search_key, purpose=purpose, obj=address)
             raise
     return hits
 
 
-def address_unresolved_search_record(*, user, query: str, purpose, request=None):
+def address_unresolved_search_record(*, user, query: str, purpose):
     """A search for an address that does not exist (or cannot be read) is still a search: it is recorded, with
     no object and no result count, and counts towards the anti-fishing limit."""
     if not has_perm(user, SEARCH_PERM):
@@ -305,14 +303,13 @@ def address_unresolved_search_record(*, user, query: str, purpose, request=None)
                 search_limit_take(user=user)
                 access_event_record(
                     action=AccessEvent.Action.ADDRESS_SEARCH,
-                    request=request,
                     actor=user,
                     object_type="areas.Address",
                     query=query,
                     purpose=purpose,
                 )
         except SearchLimitExceeded:
-            _record_refusal(user=user, request=request, query=query, purpose=purpose)
+            _record_refusal(user=user, query=query, purpose=purpose)
             raise
 
 
@@ -418,7 +415,6 @@ def signal_create(
     contact_before_acting=False,
     valid_until=None,
     notify_on_search=False,
-    request=None,
 ) -> Signal:
     department = _managed_department(user, department)
     if address is None:
@@ -449,7 +445,7 @@ def signal_create(
 
 
 @transaction.atomic
-def signal_update(*, user, signal, request=None, **changes) -> Signal:
+def signal_update(*, user, signal, **changes) -> Signal:
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(_("Deze gegevens van een signaal kunnen niet worden gewijzigd: %(fields)s")
@@ -480,18 +476,18 @@ def signal_update(*, user, signal, request=None, **changes) -> Signal:
     return signal
 
 
-def signal_extend(*, user, signal, valid_until, request=None) -> Signal:
+def signal_extend(*, user, signal, valid_until) -> Signal:
     if valid_until is None:
         raise ValidationError({"valid_until": _("Vul een nieuwe einddatum in.")})
     with transaction.atomic():
         current = _own_signal(user, signal)
         if valid_until <= current.valid_until:
             raise ValidationError({"valid_until": _("De nieuwe einddatum moet na de huidige einddatum liggen.")})
-    return signal_update(user=user, signal=signal, valid_until=valid_until, request=request)
+    return signal_update(user=user, signal=signal, valid_until=valid_until)
 
 
 @transaction.atomic
-def signal_close(*, user, signal, reason, request=None) -> Signal:
+def signal_close(*, user, signal, reason) -> Signal:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Geef een reden voor het beëindigen van het signaal.")})
@@ -507,10 +503,10 @@ def signal_close(*, user, signal, reason, request=None) -> Signal:
     return signal
 
 
-def signal_view_record(*, user, signal, request=None):
+def signal_view_record(*, user, signal):
     """A SIGNAL_VIEW access event: the user was shown this signal's details (only ever through the register)."""
     return access_event_record(
-        action=AccessEvent.Action.SIGNAL_VIEW, request=request, actor=user, obj=signal, object_id=str(signal.pk)
+        action=AccessEvent.Action.SIGNAL_VIEW, actor=user, obj=signal, object_id=str(signal.pk)
     )
 
 
@@ -518,7 +514,7 @@ def signal_view_record(*, user, signal, request=None):
 
 
 @transaction.atomic
-def hit_report_record(*, user, filters: dict, count: int, fmt: str, request=None, rows=()):
+def hit_report_record(*, user, filters: dict, count: int, fmt: str, rows=()):
     """The hit report was shown (fmt "page" or "api"), printed ("print") or exported ("csv").
 
     One event for the report, plus one per address it listed (`rows`: the HitReportRows shown, printed or
@@ -530,7 +526,6 @@ def hit_report_record(*, user, filters: dict, count: int, fmt: str, request=None
     query = " ".join(f"{key}={value}" for key, value in sorted(filters.items()) if value not in (None, ""))
     event = access_event_record(
         action=action,
-        request=request,
         actor=user,
         object_type="signals.HitReport",
         object_label=_("Uitdraai signalen (%(fmt)s)") % {"fmt": fmt},
@@ -617,7 +612,7 @@ def _bulk_resolve(rows):
             row.status, row.message = "not_found", found.message or _("Adres niet gevonden.")
 
 
-def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
+def bulk_check(*, user, content: str, purpose) -> list[BulkRow]:
     """Check up to SIGNAL_BULK_MAX_ROWS addresses with one purpose: per address the departments with a hit.
 
     Needs its own permission (signals.bulk_check). Every line is an address search in the audit trail, written in
@@ -666,7 +661,7 @@ def bulk_check(*, user, content: str, purpose, request=None) -> list[BulkRow]:
                 )
                 _notify_bulk_searched(user=user, address_ids={row.address.pk for row in rows if row.departments})
         except SearchLimitExceeded:
-            _record_refusal(user=user, request=request, query=_("bulkcontrole (%(n)s regels)") % {"n": len(rows)},
+            _record_refusal(user=user, query=_("bulkcontrole (%(n)s regels)") % {"n": len(rows)},
                             purpose=purpose)
             raise
     return rows

@@ -93,7 +93,7 @@ def search(request):
                     if found.kind in ("none", "invalid"):
                         try:
                             services.address_unresolved_search_record(
-                                user=request.user, query=found.normalized or q, purpose=purpose, request=request
+                                user=request.user, query=found.normalized or q, purpose=purpose
                             )
                         except services.SearchLimitExceeded as exc:
                             context.pop("lookup")
@@ -101,7 +101,7 @@ def search(request):
             if address is not None:
                 try:
                     hits = services.address_hit_search(
-                        user=request.user, address=address, purpose=purpose, request=request
+                        user=request.user, address=address, purpose=purpose
                     )
                 except services.SearchLimitExceeded as exc:
                     context["limit_message"] = exc.message
@@ -185,7 +185,6 @@ def signal_create_view(request, department):
                 contact_before_acting=data["contact_before_acting"],
                 notify_on_search=data["notify_on_search"],
                 valid_until=data["valid_until"],
-                request=request,
             )
         except PermissionDenied:
             raise NotFoundOrDenied(object_type="access.Department", object_id=department.code) from None
@@ -205,7 +204,7 @@ def signal_create_view(request, department):
 def signal_detail(request, public_id):
     signal = _own_signal_or_404(request, public_id)
     if not signal.is_erased:
-        services.signal_view_record(user=request.user, signal=signal, request=request)
+        services.signal_view_record(user=request.user, signal=signal)
     return render(request, "signals/signal_detail.html", {"signal": signal, "department": signal.department})
 
 
@@ -223,10 +222,10 @@ def signal_edit(request, public_id):
     }
     form = SignalEditForm(request.POST or None, department=signal.department, initial=initial)
     if request.method == "GET" and not signal.is_erased:
-        services.signal_view_record(user=request.user, signal=signal, request=request)
+        services.signal_view_record(user=request.user, signal=signal)
     if request.method == "POST" and form.is_valid():
         try:
-            services.signal_update(user=request.user, signal=signal, request=request, **form.cleaned_data)
+            services.signal_update(user=request.user, signal=signal, **form.cleaned_data)
         except Signal.DoesNotExist:
             raise _signal_denied(public_id) from None
         except ValidationError as exc:
@@ -249,7 +248,7 @@ def signal_extend_view(request, public_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.signal_extend(
-                user=request.user, signal=signal, valid_until=form.cleaned_data["valid_until"], request=request
+                user=request.user, signal=signal, valid_until=form.cleaned_data["valid_until"]
             )
         except Signal.DoesNotExist:
             raise _signal_denied(public_id) from None
@@ -272,7 +271,7 @@ def signal_close_view(request, public_id):
     form = CloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.signal_close(user=request.user, signal=signal, reason=form.cleaned_data["reason"], request=request)
+            services.signal_close(user=request.user, signal=signal, reason=form.cleaned_data["reason"])
         except Signal.DoesNotExist:
             raise _signal_denied(public_id) from None
         except ValidationError as exc:
@@ -299,8 +298,7 @@ def _hit_report(request, fmt, per_page=None):
     filters = form.filters()
     rows = selectors.hit_report(**filters)
     page = Paginator(rows, per_page).get_page(request.GET.get("page")) if per_page else None
-    services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt=fmt, request=request,
-                               rows=page.object_list if page is not None else rows)
+    services.hit_report_record(user=request.user, filters=filters, count=len(rows), fmt=fmt, rows=page.object_list if page is not None else rows)
     return form, filters, rows, page
 
 
@@ -355,7 +353,6 @@ def bulk_check_view(request):
                 user=request.user,
                 content=form.cleaned_data["file"],
                 purpose=form.cleaned_data["purpose"],
-                request=request,
             )
         except services.SearchLimitExceeded as exc:
             context["limit_message"] = exc.message

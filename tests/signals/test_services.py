@@ -219,9 +219,10 @@ def test_search_query_count_is_flat_in_signals_and_departments(place, people, ad
     assert len(signal_queries) == 1  # the hits: one query, department and contact officer joined in
 
 
-def test_a_bulk_check_counts_once_and_keeps_single_searches_cheap(settings, people, addresses):
-    """The limit counts search requests, not addresses: after a bulk check of many lines the next search costs
-    the same count query, over one tally row (not one per address)."""
+def test_a_bulk_check_counts_every_address_against_its_own_daily_budget(settings, people, addresses):
+    """Before: one check of 5,000 addresses counted as one search, so one user could check a million addresses a
+    day. Now every address counts against the bulk budget (one tally row per check, so single searches stay
+    cheap), and single searches keep their own limit."""
     from signals.models import SearchTally
 
     settings.SIGNAL_SEARCH_LIMIT_PER_HOUR = 3
