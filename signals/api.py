@@ -30,9 +30,9 @@ from access.denials import NotFoundOrDenied, denial_note
 from core.api import MergePatchParser, Pagination
 
 from . import selectors, services
+from .forms import HitReportForm
 from .models import Signal
 from .serializers import (
-    HitReportQuerySerializer,
     HitReportRowSerializer,
     HitSerializer,
     HitsResponseSerializer,
@@ -305,13 +305,11 @@ class HitReportView(APIView):
         tags=["signals"],
     )
     def get(self, request):
-        params = HitReportQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        filters = {
-            "min_departments": selectors.hit_report_threshold(params.validated_data.get("min_departments")),
-            "wijk": params.validated_data.get("wijk") or None,
-            "buurt": params.validated_data.get("buurt") or None,
-        }
+        # The page's filter form, so page and API apply exactly the same rules (threshold at least 2, known wijk/buurt).
+        form = HitReportForm(request.query_params)
+        if not form.is_valid():
+            raise ApiValidationError({name: list(messages) for name, messages in form.errors.items()})
+        filters = form.filters()
         rows = selectors.hit_report(**filters)
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)

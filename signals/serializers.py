@@ -273,17 +273,6 @@ class HitReportRowSerializer(serializers.Serializer):
     departments = serializers.ListField(child=serializers.CharField())
 
 
-class HitReportQuerySerializer(serializers.Serializer):
-    min_departments = serializers.IntegerField(
-        min_value=selectors.HIT_REPORT_MIN_DEPARTMENTS, max_value=20, required=False,
-        error_messages={"min_value": gettext_lazy(
-            "Vul {min_value} of meer in: de uitdraai toont alleen adressen met signalen van meerdere afdelingen."
-        )},
-    )
-    wijk = serializers.CharField(max_length=10, required=False, allow_blank=True)
-    buurt = serializers.CharField(max_length=12, required=False, allow_blank=True)
-
-
 class SignalListQuerySerializer(serializers.Serializer):
     ORDERINGS = {
         "validFrom": "valid_from", "-validFrom": "-valid_from",
