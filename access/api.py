@@ -120,7 +120,8 @@ class HashedTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         try:
-            token = Token.objects.select_related("user").get(key=token_digest(key))
+            # The department with the user, as the session login loads it: every audit event names it.
+            token = Token.objects.select_related("user__department").get(key=token_digest(key))
         except Token.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Ongeldig API-token.")) from None
         user = token.user

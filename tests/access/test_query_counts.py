@@ -92,3 +92,21 @@ def test_a_page_reads_no_permission_table_once_the_snapshot_is_cached():
     reads = _permission_queries(lambda: client.get("/dashboards/"))
     # Only the listing itself asks guardian's table, inside its one query (an Exists subquery): no snapshot query.
     assert len(reads) == 1 and reads[0].startswith('SELECT "dashboards_dashboard"'), reads
+
+
+def test_a_token_request_loads_the_users_department_with_the_token():
+    """The API's token login, like the session login, loads the department with the user (every audit event names
+    it): no query of its own per request."""
+    from access.api import api_token_rotate
+    from areas.models import Address
+
+    user = make_user("ana", department=Department.objects.create(code="oov", name="OOV"))
+    grant(user, R.SIGNAL_SEARCH)
+    raw = api_token_rotate(user=user)
+    address = Address.objects.create(bag_id="0855200000000001", street="Stationsstraat", number=1, postcode="5038AB",
+                                     city="Tilburg")
+    client = Client(HTTP_AUTHORIZATION=f"Token {raw}")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/api/v1/addresses/{address.pk}/hits", {"purpose": "Zaak 1"})
+    assert response.status_code == 200
+    assert not [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "access_department"')]
