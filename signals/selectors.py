@@ -224,6 +224,15 @@ def search_tally_counts(*, user_id, now) -> dict:
     return {"day": day, "hour": hour, "bulk_day": int(bulk_day)}
 
 
+def bulk_addresses_left(*, user, now=None) -> int:
+    """How many addresses the user may still check in bulk within 24 hours (SIGNAL_BULK_ADDRESSES_PER_DAY)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    used = search_tally_counts(user_id=user.pk, now=now or timezone.now())["bulk_day"]
+    return max(settings.SIGNAL_BULK_ADDRESSES_PER_DAY - used, 0)
+
+
 def hits_from_rows(rows) -> list[DepartmentHit]:
     per_department: OrderedDict[int, list[dict]] = OrderedDict()
     for row in rows:

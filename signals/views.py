@@ -347,6 +347,8 @@ def hit_report_csv(request):
 def bulk_check_view(request):
     form = BulkCheckForm(request.POST or None, request.FILES or None)
     context = {"form": form}
+    if request.method == "GET":
+        context["addresses_left"] = selectors.bulk_addresses_left(user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             rows = services.bulk_check(

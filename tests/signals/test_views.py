@@ -398,3 +398,11 @@ def test_header_badge_counts_own_unread_notifications_only(as_user, place, addre
     assert 'class="badge badge-unread"' not in client.get("/").content.decode()
     # Still unread for Sociale Zaken: reading one's own does not touch another's.
     assert 'class="badge badge-unread"' in as_user("sz").get("/").content.decode()
+
+
+def test_bulk_check_page_shows_the_addresses_left_today(settings, as_user, addresses):
+    settings.SIGNAL_BULK_ADDRESSES_PER_DAY = 10
+    client = as_user("searcher")
+    assert "nog 10 adressen" in client.get("/signalen/bulkcontrole/").content.decode()
+    upload(client, "1311AB 14\n1311AB 12A\n")
+    assert "nog 8 adressen" in client.get("/signalen/bulkcontrole/").content.decode()
