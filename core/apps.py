@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Kern"
+
+    def ready(self):
+        from . import checks  # noqa: F401

@@ -36,3 +36,13 @@ def test_without_redis_the_process_memory(broker):
 def test_an_unknown_cache_url_is_refused():
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
         cache_settings("memcached://127.0.0.1:11211", "", "veiligheid")
+
+
+def test_deploy_check_warns_about_a_per_process_cache(settings):
+    from django.core.checks import run_checks
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert "core.W001" in [m.id for m in run_checks(include_deployment_checks=True)]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/2"}}
+    assert "core.W001" not in [m.id for m in run_checks(include_deployment_checks=True)]
