@@ -37,7 +37,7 @@ def test_worker_appends_to_the_same_chain_and_keeps_the_request_context():
 
     user = make_user("ana")
     g = grant(make_user("piet"), R.DASHBOARD_VIEWER, scope=Dashboard.objects.create(slug="b", name="B"), days=5)
-    Authorisation.objects.filter(pk=g.pk).update(
+    Authorisation.objects.filter(pk=g.pk).audited_update(reason="Test: de autorisatie is verlopen",
         valid_from=timezone.localdate() - timedelta(days=10), valid_until=timezone.localdate() - timedelta(days=1)
     )
     access_event_record(action=AccessEvent.Action.EXPORT, actor=user)

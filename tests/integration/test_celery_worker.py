@@ -30,7 +30,7 @@ def test_worker_expires_grants_in_the_shared_database():
     user = make_user("ana")
     g = grant(user, R.DASHBOARD_VIEWER, scope=dashboard, days=5)
     # Make the grant overdue as if days had passed, then let the real worker run the daily job.
-    Authorisation.objects.filter(pk=g.pk).update(
+    Authorisation.objects.filter(pk=g.pk).audited_update(reason="Test: de autorisatie is verlopen",
         valid_from=timezone.localdate() - timedelta(days=10), valid_until=timezone.localdate() - timedelta(days=1)
     )
     result = expire_authorisations.delay()
