@@ -440,3 +440,22 @@ def test_trigger_protects_segments_and_checkpoints_after_retention():
     assert refused("UPDATE audit_chaincheckpoint SET removed = 0")
     assert refused("DELETE FROM audit_chainsegment")
     assert run_verify()[0] == 0
+
+
+def test_many_segments_are_verified_in_groups_and_a_tampered_one_is_named(tamper, monkeypatch):
+    """Verification reads consecutive segments together (not a query per segment) and still names the right one."""
+    from audit import chain
+
+    monkeypatch.setattr(chain, "GROUP_ROWS", 7)  # groups of a few segments, so several groups are read
+    user = make_user("ana")
+    victims = []
+    for n in range(12):
+        events = [access_event_record(action=A.EXPORT, actor=user, query=f"s{n}-{i}") for i in range(3)]
+        seal_all()
+        victims.append(events[1])
+    assert run_verify("--strict")[0] == 0
+    segment = ChainSegment.objects.filter(chain="access", first_id__lte=victims[8].pk,
+                                          last_id__gte=victims[8].pk).get()
+    tamper("DELETE FROM audit_accessevent WHERE id = %s", [victims[8].pk])
+    code, output = run_verify()
+    assert code == 1 and f"segment {segment.seq} " in output and "ontbreken" in output
