@@ -202,6 +202,7 @@ class Command(BaseCommand):
             "SECURE_COOKIES": "0",  # the bulk checker logs in over plain HTTP on loopback
             "SIGNAL_SEARCH_LIMIT_PER_HOUR": SEARCH_LIMIT,
             "SIGNAL_SEARCH_LIMIT_PER_DAY": SEARCH_LIMIT,
+            "SIGNAL_BULK_ADDRESSES_PER_DAY": SEARCH_LIMIT,  # the bulk checker's own daily budget (current code)
             # Celery eager (no broker): nothing queued needs a worker, and side effects stay in the measured path
             "CELERY_BROKER_URL": "",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -379,10 +380,11 @@ class Command(BaseCommand):
         o = self.opts
         tree, env, url = inst["tree"], inst["env"], inst["url"]
         ok = sum(len(p.ok) for p in inst["phases"])
+        # Allowed searches only: a refused one (429) is an access event too, but with outcome "denied".
         events = query(url, "SELECT count(*) FROM audit_accessevent WHERE action = 'address_search' "
-                            "AND actor_username = ANY(%s)", [inst["users"]])[0][0]
+                            "AND outcome = 'allowed' AND actor_username = ANY(%s)", [inst["users"]])[0][0]
         bulk_events = query(url, "SELECT count(*) FROM audit_accessevent WHERE action = 'address_search' "
-                                 "AND actor_username = 'bench-bulk'")[0][0]
+                                 "AND outcome = 'allowed' AND actor_username = 'bench-bulk'")[0][0]
         bulk_ok = sum(1 for r in inst.get("bulk_runs", []) if r.status == 200)
         inst.update(searches_ok=ok, search_events=events, bulk_events=bulk_events,
                     bulk_events_expected=bulk_ok * o["bulk_rows"])
