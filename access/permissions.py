@@ -10,6 +10,8 @@ grant is approved, revoked or expires reads the new permissions in every process
 asks the database nothing about permissions. Checks on one object and listings still ask guardian's tables, in one
 query each (an Exists subquery), whatever the number of grants.
 """
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -82,6 +84,30 @@ def _snapshot_load(user_id, today: date) -> tuple:
     return frozenset(global_set), frozenset(anywhere), grants
 
 
+# A small per-process copy in front of the shared cache. Safe across processes because the key carries the
+# permissions_version read from the user's database row on every request: a grant change anywhere gives a new key, so
+# a stale entry is simply never asked for again (it ages out). Saves a cache round trip on every request.
+_LOCAL_MAX = 2048
+_local = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _local_get(key):
+    with _local_lock:
+        value = _local.get(key)
+        if value is not None:
+            _local.move_to_end(key)
+        return value
+
+
+def _local_put(key, value):
+    with _local_lock:
+        _local[key] = value
+        _local.move_to_end(key)
+        while len(_local) > _LOCAL_MAX:
+            _local.popitem(last=False)
+
+
 def _snapshot(user):
     """Every permission the user holds: the platform-wide ones, per scope model the permissions held on at least one
     of its objects, and the effective grants. Read from the shared cache (no query), or on a miss from the database
@@ -92,10 +118,13 @@ def _snapshot(user):
         return cached
     today = timezone.localdate()
     key = snapshot_cache_key(user, today)
-    stored = cache.get(key)
+    stored = _local_get(key)
     if stored is None:
-        stored = _snapshot_load(user.pk, today)
-        cache.set(key, stored, SNAPSHOT_TIMEOUT)
+        stored = cache.get(key)
+        if stored is None:
+            stored = _snapshot_load(user.pk, today)
+            cache.set(key, stored, SNAPSHOT_TIMEOUT)
+        _local_put(key, stored)
     global_set, anywhere, grants = stored
     cached = (global_set, anywhere, frozenset(m._meta.label for m in _scope_models()),
               tuple(GrantRef(*grant) for grant in grants))

@@ -158,3 +158,21 @@ def test_a_save_of_a_partly_loaded_user_writes_only_what_was_loaded():
     assert len(updates) == 1 and '"first_name"' in updates[0] and '"last_name"' not in updates[0]
     saved = fresh(user)
     assert (saved.first_name, saved.last_name, saved.username) == ("Anna", "Visser", "ana")
+
+
+def test_a_process_keeps_its_own_copy_and_still_sees_a_revoke_at_once(monkeypatch):
+    """The per-process copy in front of the shared cache: the next request of the same user asks the shared cache
+    nothing, and a revoke elsewhere (new permissions_version in the database row) is seen at once all the same."""
+    user = make_user("ana")
+    g = grant(user, R.AUDITOR)
+    assert has_perm(User.objects.get(pk=user.pk), "audit.review_audit")
+    from django.core.cache import caches
+
+    calls = []
+    backend = type(caches["default"])
+    real_get = backend.get
+    monkeypatch.setattr(backend, "get", lambda self, *a, **k: calls.append(a) or real_get(self, *a, **k))
+    assert has_perm(User.objects.get(pk=user.pk), "audit.review_audit")
+    assert calls == []  # served from the process's own copy
+    authorisation_revoke(grant=g, revoked_by=admins()[0], reason="Andere functie")
+    assert not has_perm(User.objects.get(pk=user.pk), "audit.review_audit")
