@@ -52,8 +52,30 @@ def healthz(request):
         except Exception:  # noqa: BLE001
             status["broker"] = "error"
             code = 503
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        status["audit_sealing"] = "on demand"  # no Celery beat: verify_audit and the integrity page seal
+    elif status["database"] == "ok":
+        status["audit_sealing"] = _audit_sealing()
     status["status"] = "ok" if code == 200 else "error"
     return JsonResponse(status, status=code)
+
+
+def _audit_sealing() -> str:
+    """"behind" when an access event has waited longer than AUDIT_SEAL_MAX_LAG_SECONDS to be sealed (Celery beat not
+    running?). Not a reason to take this web process out of service, so the status code stays."""
+    import logging
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from audit.chain import unsealed_since
+
+    oldest = unsealed_since()
+    if oldest is None or timezone.now() - oldest <= timedelta(seconds=settings.AUDIT_SEAL_MAX_LAG_SECONDS):
+        return "ok"
+    logging.getLogger("audit.integrity").warning("Audit sealing is behind: unsealed events since %s", oldest)
+    return "behind"
 
 
 @login_only

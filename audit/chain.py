@@ -576,3 +576,22 @@ def chain_status() -> list[Status]:
         result.append(Status(chain=chain, last_seq=last.seq if last else 0, sealed_at=last.sealed_at if last else None,
                              sealed_rows=sealed, unsealed=_count_where(chain, "{key} >= %s", [tail_from])[0]))
     return result
+
+
+def unsealed_since():
+    """When the oldest access event not yet sealed happened (None when everything is sealed): how far the sealer is
+    behind, for /healthz and the operators."""
+    from .models import ChainSegment
+
+    last = ChainSegment.objects.filter(chain=ACCESS).order_by("-seq").first()
+    start, _problem = chain_start(ACCESS)
+    table, key = _table_and_key(ACCESS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT min(occurred_at) FROM {table} WHERE {key} >= %s",
+                       [last.key_to if last else start.key_from])
+        oldest = cursor.fetchone()[0]
+    if isinstance(oldest, str):  # SQLite hands the raw text back for an aggregate
+        oldest = dt.datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return oldest

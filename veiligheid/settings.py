@@ -355,6 +355,8 @@ AUDIT_EXPORT_MAX_ROWS = env_int("AUDIT_EXPORT_MAX_ROWS", 100_000)
 # and logged to the "audit.digest" logger, sent to a remote syslog when AUDIT_DIGEST_SYSLOG is set (host:port).
 AUDIT_DIGEST_DIR = os.environ.get("AUDIT_DIGEST_DIR") or str(VAR_DIR / "audit-digests")
 AUDIT_SEAL_INTERVAL_SECONDS = env_int("AUDIT_SEAL_INTERVAL_SECONDS", 5)
+# /healthz reports "audit_sealing": "behind" (and logs a warning) when an access event waited longer than this.
+AUDIT_SEAL_MAX_LAG_SECONDS = env_int("AUDIT_SEAL_MAX_LAG_SECONDS", 300)
 CELERY_BEAT_SCHEDULE["audit-seal"] = {
     "task": "audit.tasks.seal_chains",
     "schedule": float(AUDIT_SEAL_INTERVAL_SECONDS),

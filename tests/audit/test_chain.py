@@ -459,3 +459,23 @@ def test_many_segments_are_verified_in_groups_and_a_tampered_one_is_named(tamper
     tamper("DELETE FROM audit_accessevent WHERE id = %s", [victims[8].pk])
     code, output = run_verify()
     assert code == 1 and f"segment {segment.seq} " in output and "ontbreken" in output
+
+
+def test_healthz_tells_when_sealing_falls_behind(settings):
+    """An operator who forgot Celery beat sees it: events waiting longer than AUDIT_SEAL_MAX_LAG_SECONDS."""
+    from access.views import _audit_sealing
+    from audit.chain import unsealed_since
+
+    settings.AUDIT_SEAL_MAX_LAG_SECONDS = 60
+    assert unsealed_since() is None and _audit_sealing() == "ok"
+    with time_machine.travel(timezone.now() - timedelta(minutes=10)):
+        access_event_record(action=A.EXPORT, query="wacht")
+    access_event_record(action=A.EXPORT, query="net")
+    assert abs((timezone.now() - unsealed_since()).total_seconds() - 600) < 30
+    assert _audit_sealing() == "behind"
+    seal_all()
+    assert unsealed_since() is None and _audit_sealing() == "ok"
+    from django.test import Client
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded default: no beat, sealing on demand
+    assert Client().get("/healthz").json()["audit_sealing"] == "on demand"

@@ -43,4 +43,4 @@ def test_worker_expires_grants_in_the_shared_database():
 def test_healthz_sees_database_and_broker():
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok", "status": "ok"}
+    assert response.json() == {"database": "ok", "broker": "ok", "audit_sealing": "ok", "status": "ok"}
