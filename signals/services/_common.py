@@ -1,6 +1,5 @@
 """What the signalling services share: permissions, the search-limit error, the purpose rule, refusals on record."""
 import contextlib
-import logging
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -12,15 +11,11 @@ from audit.services import access_event_record
 
 from .. import selectors
 
-logger = logging.getLogger(__name__)
-
 SEARCH_PERM = "signals.search_address"
-
 BULK_PERM = "signals.bulk_check"
-
 HIT_REPORT_PERM = "signals.view_hit_report"
-
 OFFICER_PERM = selectors.OFFICER_PERM
+
 
 class SearchLimitExceeded(Exception):
     """The user has reached the hourly or daily search limit (anti-fishing). `message` is Dutch and user-facing."""
@@ -30,11 +25,13 @@ class SearchLimitExceeded(Exception):
         self.message = message
         self.period = period  # "hour" or "day"
 
+
 def _actor(user):
     """Attribute the auditlog entries written inside to `user` (restores any outer actor afterwards)."""
     from audit.context import acting_as
 
     return acting_as(user)
+
 
 @contextlib.contextmanager
 def _audit_request_id():
@@ -49,8 +46,10 @@ def _audit_request_id():
     finally:
         reset_current(token)
 
+
 def _today():
     return timezone.localdate()
+
 
 def _record_refusal(*, user, query: str, purpose: str, obj=None):
     """Written outside any transaction of the search itself, so the refusal is never rolled back."""
@@ -62,6 +61,7 @@ def _record_refusal(*, user, query: str, purpose: str, obj=None):
         query=query,
         purpose=purpose,
     )
+
 
 def _clean_purpose(purpose) -> str:
     purpose = " ".join((purpose or "").split())

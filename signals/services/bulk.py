@@ -31,6 +31,7 @@ class BulkRow:
     def department_count(self):
         return len(self.departments)
 
+
 def _bulk_texts(content: str) -> list[tuple[int, str]]:
     """(line number, address text) from CSV text: either one address column or postcode/huisnummer columns."""
     sample = content[:2048]
@@ -63,6 +64,7 @@ def _bulk_texts(content: str) -> list[tuple[int, str]]:
         result.append((index, text))
     return result
 
+
 def _bulk_resolve(rows):
     """Resolve the bulk lines through the shared address matching (areas.selectors), set-based: a line is "ok" only
     where the address search would find that one address; where the search offers candidates to choose from, the
@@ -79,6 +81,7 @@ def _bulk_resolve(rows):
             row.status, row.message = "invalid", found.message or _("Dit is geen herkenbaar adres.")
         else:
             row.status, row.message = "not_found", found.message or _("Adres niet gevonden.")
+
 
 def bulk_check(*, user, content: str, purpose) -> list[BulkRow]:
     """Check up to SIGNAL_BULK_MAX_ROWS addresses with one purpose: per address the departments with a hit.

@@ -22,6 +22,7 @@ def _mail_on_commit(notifications):
     for pk in [note.pk for note in notifications]:
         transaction.on_commit(lambda pk=pk: notification_mail_send.delay(pk), robust=True)
 
+
 def notification_mail_send(*, notification_id) -> bool:
     """Send the e-mail copy of one notification to its recipient (the Celery task's service). False when there is
     nothing to send: the notification is gone, or the recipient is inactive or has no e-mail address."""
@@ -30,6 +31,7 @@ def notification_mail_send(*, notification_id) -> bool:
         return False
     send_mail(note.subject, note.text, settings.DEFAULT_FROM_EMAIL, [note.recipient.email], fail_silently=False)
     return True
+
 
 def _notify(users, *, kind: str, subject: str, text: str):
     """In-platform notifications plus their e-mail (queued after commit). Texts never contain category or details."""
@@ -41,6 +43,7 @@ def _notify(users, *, kind: str, subject: str, text: str):
                for user in users.values()]
     _mail_on_commit(created)
     return created
+
 
 def _notify_searched(*, user, address, rows):
     """Tell the contact officers of departments that asked for it that someone of another department searched."""
@@ -64,6 +67,7 @@ def _notify_searched(*, user, address, rows):
         "(%(department)s). Deze medewerker ziet dat uw afdeling een signaal heeft en wie de contactpersoon is."
     ) % {"address": address.label, "who": searcher, "department": searcher_department}
     _notify(User.objects.filter(pk__in=officer_ids), kind=Notification.Kind.SEARCHED, subject=subject, text=text)
+
 
 def _notify_bulk_searched(*, user, address_ids):
     """Notify-on-search for a bulk check: one notification per contact officer, listing their addresses."""
@@ -99,6 +103,7 @@ def _notify_bulk_searched(*, user, address_ids):
             "signaal heeft: %(addresses)s."
         ) % {"who": searcher, "department": searcher_department, "addresses": "; ".join(listed)}
         _notify([officer], kind=Notification.Kind.SEARCHED, subject=subject, text=text)
+
 
 def notification_mark_read(*, user, notification_id) -> int:
     """Mark one (or, with notification_id None, all) of the user's own notifications read."""

@@ -28,11 +28,14 @@ EDITABLE_FIELDS = {
     "valid_until",
 }
 
+
 def _max_valid_until(today: date) -> date:
     return today + relativedelta(months=settings.SIGNAL_MAX_VALID_MONTHS)
 
+
 def default_valid_until(today: date | None = None) -> date:
     return (today or _today()) + relativedelta(months=settings.SIGNAL_DEFAULT_VALID_MONTHS)
+
 
 def _check_valid_until(valid_until: date, *, today: date):
     if valid_until < today:
@@ -45,11 +48,13 @@ def _check_valid_until(valid_until: date, *, today: date):
             }
         )
 
+
 def _managed_department(user, department) -> Department:
     """The department if `user` manages its signals, else PermissionDenied (views turn it into 404)."""
     if department is None or not selectors.departments_for_user(user=user).filter(pk=department.pk).exists():
         raise PermissionDenied(_("U beheert geen signalen van deze afdeling."))
     return department
+
 
 def _own_signal(user, signal) -> Signal:
     """Reload the signal through the Chinese wall (and lock it); not-yours looks exactly like missing."""
@@ -57,11 +62,13 @@ def _own_signal(user, signal) -> Signal:
         selectors.signal_list_for_user(user=user).select_for_update(of=("self",)).get(pk=signal.pk)
     )
 
+
 def _check_category(category, department):
     if category is None:
         raise ValidationError({"category": _("Kies een categorie.")})
     if category.department_id != department.pk or not category.active:
         raise ValidationError({"category": _("Deze categorie hoort niet bij de catalogus van uw afdeling.")})
+
 
 def _check_contact_officer(officer, department):
     if officer is None:
@@ -70,6 +77,7 @@ def _check_contact_officer(officer, department):
         raise ValidationError(
             {"contact_officer": _("De contactpersoon moet signaalfunctionaris van deze afdeling zijn.")}
         )
+
 
 def _co_occurrence(*, signal):
     """A signal landed where another department already has an active one: tell all contact officers involved."""
@@ -95,6 +103,7 @@ def _co_occurrence(*, signal):
     ) % {"address": address.label, "departments": ", ".join(departments)}
     officers = User.objects.filter(pk__in={officer for _dept, _name, officer in rows})
     return _notify(officers, kind=Notification.Kind.CO_OCCURRENCE, subject=subject, text=text)
+
 
 @transaction.atomic
 def signal_create(
@@ -137,6 +146,7 @@ def signal_create(
     _co_occurrence(signal=signal)
     return signal
 
+
 @transaction.atomic
 def signal_update(*, user, signal, **changes) -> Signal:
     unknown = set(changes) - EDITABLE_FIELDS
@@ -168,6 +178,7 @@ def signal_update(*, user, signal, **changes) -> Signal:
         signal.save()
     return signal
 
+
 def signal_extend(*, user, signal, valid_until) -> Signal:
     if valid_until is None:
         raise ValidationError({"valid_until": _("Vul een nieuwe einddatum in.")})
@@ -176,6 +187,7 @@ def signal_extend(*, user, signal, valid_until) -> Signal:
         if valid_until <= current.valid_until:
             raise ValidationError({"valid_until": _("De nieuwe einddatum moet na de huidige einddatum liggen.")})
     return signal_update(user=user, signal=signal, valid_until=valid_until)
+
 
 @transaction.atomic
 def signal_close(*, user, signal, reason) -> Signal:
@@ -193,11 +205,13 @@ def signal_close(*, user, signal, reason) -> Signal:
         signal.save()
     return signal
 
+
 def signal_view_record(*, user, signal):
     """A SIGNAL_VIEW access event: the user was shown this signal's details (only ever through the register)."""
     return access_event_record(
         action=AccessEvent.Action.SIGNAL_VIEW, actor=user, obj=signal, object_id=str(signal.pk)
     )
+
 
 def category_seed_defaults(*, department) -> int:
     """Create the default catalogue for a known department (idempotent). Returns the number created."""

@@ -19,11 +19,14 @@ def search_tally_prune(*, now=None) -> int:
     deleted, _per_model = SearchTally.objects.filter(occurred_at__lt=now - timedelta(days=2)).delete()
     return deleted
 
+
 BATCH = 1000
+
 
 def _in_batches(ids):
     for start in range(0, len(ids), BATCH):
         yield ids[start:start + BATCH]
+
 
 def signal_expire_due(*, today: date | None = None) -> int:
     """End active signals past valid-until (daily Celery beat). Audited per signal (auditlog) and per batch."""
@@ -37,6 +40,7 @@ def signal_expire_due(*, today: date | None = None) -> int:
             reason=_("Geldigheid verstreken"), actor=None, status=Signal.Status.EXPIRED, ended_at=now, updated_at=now
         )
     return done
+
 
 def signal_erase_expired_details(*, now=None) -> int:
     """Erase details of signals that ended more than SIGNAL_DETAIL_RETENTION_DAYS ago, keeping a tombstone.

@@ -46,6 +46,7 @@ def search_limit_take(*, user, now=None):
         )
     _tally(user=user, now=now, kind=SearchTally.Kind.SEARCH, addresses=1)
 
+
 def bulk_limit_take(*, user, addresses: int, now=None):
     """Count every address of a bulk check against the user's daily bulk budget (SIGNAL_BULK_ADDRESSES_PER_DAY), or
     raise SearchLimitExceeded naming how many addresses are left today. Called in the check's own transaction."""
@@ -64,6 +65,7 @@ def bulk_limit_take(*, user, addresses: int, now=None):
         )
     _tally(user=user, now=now, kind=SearchTally.Kind.BULK, addresses=addresses)
 
+
 def _tally(*, user, now, kind, addresses):
     # The request id is the server's own (audit.context), never one a client chose.
     request_id = (get_current() or {}).get("request_id") or new_trace_id()
@@ -71,6 +73,7 @@ def _tally(*, user, now, kind, addresses):
         [SearchTally(user=user, request_id=request_id, occurred_at=now, kind=kind, addresses=addresses)],
         ignore_conflicts=True,
     )
+
 
 def address_hit_search(*, user, address, purpose):
     """Which departments have an active signal on `address`? Returns list[DepartmentHit] (one row per department).
@@ -106,6 +109,7 @@ def address_hit_search(*, user, address, purpose):
             raise
     return hits
 
+
 def address_unresolved_search_record(*, user, query: str, purpose):
     """A search for an address that does not exist (or cannot be read) is still a search: it is recorded, with
     no object and no result count, and counts towards the anti-fishing limit."""
@@ -127,6 +131,7 @@ def address_unresolved_search_record(*, user, query: str, purpose):
         except SearchLimitExceeded:
             _record_refusal(user=user, query=query, purpose=purpose)
             raise
+
 
 @transaction.atomic
 def hit_report_record(*, user, filters: dict, count: int, fmt: str, rows=()):

@@ -33,6 +33,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from bench import calibration_ms
 from bench.clients import BulkChecker, SearchClients, pooled
 from bench.server import (
     BenchError,
@@ -50,15 +51,6 @@ from bench.server import (
 BASELINE_REF = "31093b0"  # the last commit before issue 9 (trust core): the code the load target compares with
 SEARCH_LIMIT = "100000000"  # anti-fishing limits of the bench users (env), far above what a run sends
 
-
-def _calibration_ms() -> float:
-    """Best of five runs of a fixed CPU-bound loop (shared machines differ by up to 2x)."""
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        sum(i * i for i in range(1_000_000))
-        best = min(best, (time.perf_counter() - start) * 1000)
-    return best
 
 
 def _other_cpu(cpu) -> float:
@@ -121,7 +113,7 @@ class Command(BaseCommand):
         self.run_id = secrets.token_hex(4)
         self.cache_url = self._reachable_cache(opts["cache_url"])
         self.workdir = Path(tempfile.mkdtemp(prefix="vp-bench-"))
-        self.results = {"calibration_start": _calibration_ms()}
+        self.results = {"calibration_start": calibration_ms()}
         self.cleanup = []
         failures = []
         finished = False
@@ -153,7 +145,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, previous)
             for tree in self.cleanup:
                 shutil.rmtree(tree, ignore_errors=True)
-            self.results["calibration_end"] = _calibration_ms()
+            self.results["calibration_end"] = calibration_ms()
             if self.results.get("load") or self.results.get("volume"):
                 failures = self._report()
             if finished:

@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from bench import calibration_ms
+
 BENCH_PREFIX = "bench-"
 DEPARTMENTS = [
     ("burgerzaken", "Burgerzaken"),
@@ -62,15 +64,6 @@ def _percentile(values, pct):
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
-
-def _calibration_ms() -> float:
-    """Best of five runs of a fixed CPU-bound loop: shared or throttled machines differ by a factor of two."""
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        sum(i * i for i in range(1_000_000))
-        best = min(best, (time.perf_counter() - start) * 1000)
-    return best
 
 
 class Command(BaseCommand):
@@ -387,7 +380,7 @@ class Command(BaseCommand):
 
         self.stdout.write("")
         self.stdout.write(f"Adres zoeken, end-to-end via HTTP (Django test client, {len(clients)} gebruikers)")
-        self.stdout.write(f"Machinesnelheid: {_calibration_ms():.0f} ms voor een vaste pure-Python-lus (lager is sneller; "
+        self.stdout.write(f"Machinesnelheid: {calibration_ms():.0f} ms voor een vaste pure-Python-lus (lager is sneller; "
                           "om uitkomsten van verschillende machines of momenten te vergelijken)")
         self.stdout.write(f"{'kanaal':<58} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}  status")
         for kind, timings, statuses in results:
