@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 ACCESS = "access"
 CHANGE = "change"
@@ -341,7 +343,7 @@ class Report:
     external_seq: int | None = None
 
 
-_RECORD = {ACCESS: "toegangsgebeurtenis", CHANGE: "wijzigingsrecord"}
+_RECORD = {ACCESS: gettext_lazy("toegangsgebeurtenis"), CHANGE: gettext_lazy("wijzigingsrecord")}
 
 
 @dataclass
@@ -363,7 +365,8 @@ def chain_start(chain) -> tuple[Start, "Problem | None"]:
     expected = checkpoint_mac(chain, checkpoint.first_seq, checkpoint.anchor_hash, checkpoint.key_from,
                               checkpoint.cutoff)
     if not hmac.compare_digest(checkpoint.mac, expected):
-        return Start(), Problem(chain, f"controlepunt #{checkpoint.pk}", "het controlepunt is gewijzigd of vervalst")
+        return Start(), Problem(chain, _("controlepunt #%(id)s") % {"id": checkpoint.pk},
+                                _("het controlepunt is gewijzigd of vervalst"))
     return Start(seq=checkpoint.first_seq, anchor=checkpoint.anchor_hash, key_from=checkpoint.key_from), None
 
 
@@ -383,13 +386,17 @@ def _segment_problem(chain, segment, rows: _RowsDigest) -> Problem | None:
                             first_id=rows.first_id, last_id=rows.last_id, rows_digest=rows.hexdigest())
     if hmac.compare_digest(digest, segment.digest):
         return None
-    record = f"segment {segment.seq} (records #{segment.first_id} t/m #{segment.last_id})"
+    record = _("segment %(seq)s (records #%(first)s t/m #%(last)s)") % {
+        "seq": segment.seq, "first": segment.first_id, "last": segment.last_id}
     if rows.count < segment.count:
-        return Problem(chain, record, f"{segment.count - rows.count} verzegelde record(s) ontbreken (verwijderd)")
+        return Problem(chain, record, _("%(n)s verzegelde record(s) ontbreken (verwijderd)")
+                       % {"n": segment.count - rows.count})
     if rows.count > segment.count:
         return Problem(chain, record,
-                       f"{rows.count - segment.count} record(s) na het verzegelen toegevoegd (buiten de applicatie)")
-    return Problem(chain, record, "de verzegeling klopt niet: records gewijzigd, vervangen of het segment is vervalst")
+                       _("%(n)s record(s) na het verzegelen toegevoegd (buiten de applicatie)")
+                       % {"n": rows.count - segment.count})
+    return Problem(chain, record,
+                   _("de verzegeling klopt niet: records gewijzigd, vervangen of het segment is vervalst"))
 
 
 def _verify_group(chain, group) -> Problem | None:
@@ -410,7 +417,7 @@ def _verify_group(chain, group) -> Problem | None:
             row_hash, content_hash = hashes[row_id]
             if not hmac.compare_digest(row_hash or "", content_hash):
                 return Problem(chain, f"{_RECORD[chain]} #{row_id} (segment {group[index].seq})",
-                               "de inhoud is gewijzigd of het record is vervalst")
+                               _("de inhoud is gewijzigd of het record is vervalst"))
             digests[index].add(row_id, row_hash)
         after = rows[-1][0]
     for segment, rows in zip(group, digests, strict=True):
@@ -442,20 +449,22 @@ def verify_chain(chain, *, external=None) -> Report:
     for segment in segments.iterator(chunk_size=500):
         if segment.seq != expected_seq:
             report.problems.append(Problem(
-                chain, f"segment {segment.seq}", f"segment(en) {expected_seq} t/m {segment.seq - 1} ontbreken (verwijderd)"
+                chain, f"segment {segment.seq}",
+                _("segment(en) %(first)s t/m %(last)s ontbreken (verwijderd)")
+                % {"first": expected_seq, "last": segment.seq - 1},
             ))
             return report
         if start_key is None:
             start_key = segment.key_from
             if start.key_from and segment.key_from != start.key_from:
-                report.problems.append(Problem(chain, f"segment {segment.seq}", "sluit niet aan op het controlepunt"))
+                report.problems.append(Problem(chain, f"segment {segment.seq}", _("sluit niet aan op het controlepunt")))
                 return report
         elif segment.key_from != last.key_to:
-            report.problems.append(Problem(chain, f"segment {segment.seq}", "sluit niet aan op het vorige segment"))
+            report.problems.append(Problem(chain, f"segment {segment.seq}", _("sluit niet aan op het vorige segment")))
             return report
         if segment.prev_digest != expected_prev:
             report.problems.append(Problem(chain, f"segment {segment.seq}",
-                                           "de schakel naar het vorige segment klopt niet (vervangen of vervalst)"))
+                                           _("de schakel naar het vorige segment klopt niet (vervangen of vervalst)")))
             return report
         group.append(segment)
         group_rows += segment.count
@@ -483,23 +492,25 @@ def verify_chain(chain, *, external=None) -> Report:
     count, first = _count_where(chain, "{key} < %s", [start_key])
     if count:
         report.problems.append(Problem(chain, f"{_RECORD[chain]} #{first}",
-                                       f"{count} record(s) vóór het eerste verzegelde segment (buiten de keten)"))
+                                       _("%(n)s record(s) vóór het eerste verzegelde segment (buiten de keten)")
+                                       % {"n": count}))
     tail_from = last.key_to if last else start_key
     if _pg():
         count, first = _count_where(chain, "{key} IS NULL", [])
         if count:
             report.problems.append(Problem(chain, f"{_RECORD[chain]} #{first}",
-                                           f"{count} record(s) zonder transactienummer: buiten de applicatie ingevoegd"))
+                                           _("%(n)s record(s) zonder transactienummer: buiten de applicatie "
+                                             "ingevoegd") % {"n": count}))
     report.unsealed = _count_where(chain, "{key} >= %s", [tail_from])[0]
     if chain == ACCESS and report.unsealed:  # not chained yet, but each row already carries its own hash
         for row_id, row_hash, content_hash in _iter_range(chain, tail_from, 2**63 - 1):
             if not hmac.compare_digest(row_hash or "", content_hash):
-                report.problems.append(Problem(chain, f"{_RECORD[chain]} #{row_id} (nog niet verzegeld)",
-                                               "de inhoud is gewijzigd of het record is vervalst"))
+                report.problems.append(Problem(chain, f"{_RECORD[chain]} #{row_id} (" + _("nog niet verzegeld") + ")",
+                                               _("de inhoud is gewijzigd of het record is vervalst")))
                 break
     if last is None and chain == ACCESS and report.unsealed == 0 and first_seq == 1:
         report.problems.append(Problem(
-            chain, "audittrail", "bevat geen enkele toegangsgebeurtenis: zo ziet een gewiste audittrail eruit",
+            chain, _("audittrail"), _("bevat geen enkele toegangsgebeurtenis: zo ziet een gewiste audittrail eruit"),
         ))
 
     if external is not None:
@@ -510,19 +521,19 @@ def verify_chain(chain, *, external=None) -> Report:
             if db_segment is None and entry.seq >= first_seq:
                 report.problems.append(Problem(
                     chain, f"segment {entry.seq}",
-                    f"staat in het externe digestbestand, maar ontbreekt in de database: de audittrail is afgekapt, "
-                    f"gewist of teruggezet (database tot segment {report.last_seq})",
+                    _("staat in het externe digestbestand, maar ontbreekt in de database: de audittrail is afgekapt, "
+                      "gewist of teruggezet (database tot segment %(seq)s)") % {"seq": report.last_seq},
                 ))
             elif db_segment is not None and not hmac.compare_digest(db_segment.digest, entry.digest):
                 report.problems.append(Problem(
                     chain, f"segment {entry.seq}",
-                    "wijkt af van het externe digestbestand: de audittrail is vervangen of teruggezet",
+                    _("wijkt af van het externe digestbestand: de audittrail is vervangen of teruggezet"),
                 ))
         elif last is not None:
             report.problems.append(Problem(
-                chain, "extern digestbestand",
-                "bevat deze keten niet, terwijl de database verzegelde segmenten heeft: het bestand is gewist of "
-                "hoort bij een andere installatie",
+                chain, _("extern digestbestand"),
+                _("bevat deze keten niet, terwijl de database verzegelde segmenten heeft: het bestand is gewist of "
+                  "hoort bij een andere installatie"),
             ))
     return report
 
@@ -539,7 +550,7 @@ def verify_all(*, seal: bool = True, external: bool = True) -> list[Report]:
         try:
             latest = digest_latest()
         except DigestFileError as exc:
-            problems.append(Problem("digest", "extern digestbestand", str(exc)))
+            problems.append(Problem("digest", _("extern digestbestand"), str(exc)))
             latest = {}
     reports = [verify_chain(chain, external=latest) for chain in CHAINS]
     if problems:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger("audit.digest")
 PREFIX = "digests-"
@@ -37,7 +38,8 @@ class DigestEntry:
 def _directory() -> Path:
     directory = getattr(settings, "AUDIT_DIGEST_DIR", "")
     if not directory:
-        raise DigestFileError("AUDIT_DIGEST_DIR is niet ingesteld: afkappen of wissen van de audittrail is niet aantoonbaar")
+        raise DigestFileError(_("AUDIT_DIGEST_DIR is niet ingesteld: afkappen of wissen van de audittrail is niet "
+                                "aantoonbaar"))
     return Path(directory)
 
 
@@ -70,17 +72,19 @@ def digest_append(segments) -> None:
 
 
 def _parse(path: Path, number: int, text: str) -> DigestEntry:
-    where = f"{path.name} regel {number}"
+    where = _("%(file)s regel %(line)s") % {"file": path.name, "line": number}
     try:
         data = json.loads(text)
         entry = DigestEntry(chain=str(data["chain"]), seq=int(data["seq"]), digest=str(data["digest"]),
                             count=int(data["count"]), sealed_at=str(data["sealed_at"]))
         line_mac = str(data["mac"])
     except (ValueError, KeyError, TypeError):
-        raise DigestFileError(f"{where} is onleesbaar: het digestbestand is beschadigd of bewerkt")
+        raise DigestFileError(_("%(where)s is onleesbaar: het digestbestand is beschadigd of bewerkt")
+                              % {"where": where})
     expected = _line_mac(entry.chain, entry.seq, entry.digest, entry.count, entry.sealed_at)
     if not hmac.compare_digest(expected, line_mac):
-        raise DigestFileError(f"{where} is niet door de verzegelaar geschreven (vervalst of met een andere sleutel)")
+        raise DigestFileError(_("%(where)s is niet door de verzegelaar geschreven (vervalst of met een andere "
+                                "sleutel)") % {"where": where})
     return entry
 
 
