@@ -129,6 +129,20 @@ def query(url: str, statement: str, params=None):
 # ---------------------------------------------------------------------------------------------- gunicorn
 
 
+def _stop_group(proc):
+    """Stop the process group this benchmark started (start_new_session): SIGTERM, then SIGKILL after 15 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+
+
 class Gunicorn:
     """gunicorn (sync workers) serving the code tree `tree` on a free loopback port: the socket is bound here and
     handed over as fd://, so no other process can take the port in between. Use as a context manager: the process
@@ -201,16 +215,7 @@ class Gunicorn:
             return ""
 
     def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # the group this benchmark started (start_new_session)
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=15)
-        except ProcessLookupError:
-            pass
+        _stop_group(self.proc)
 
     def __exit__(self, *exc):
         try:
@@ -264,15 +269,7 @@ class Sealer:
         if self.proc is None:
             return False
         try:
-            if self.proc.poll() is None:
-                os.killpg(self.proc.pid, signal.SIGTERM)  # the group this benchmark started
-                try:
-                    self.proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                    self.proc.wait(timeout=15)
-        except ProcessLookupError:
-            pass
+            _stop_group(self.proc)
         finally:
             self.log.close()
         return False
