@@ -103,3 +103,18 @@ class Address(models.Model):
     def label(self):
         pc = f"{self.postcode[:4]} {self.postcode[4:]}" if self.postcode else ""
         return f"{self.street} {self.house_number}, {pc} {self.city}".replace(",  ", ", ").strip()
+
+
+class AreaIndicator(models.Model):
+    """A context figure per buurt per year from CBS kerncijfers (households, density, average WOZ value, ...)."""
+
+    buurt = models.ForeignKey(Buurt, on_delete=models.CASCADE, related_name="indicators")
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    code = models.CharField(_("kenmerk"), max_length=60)  # e.g. huishoudens, bevolkingsdichtheid, woz_gemiddeld
+    value = models.FloatField(_("waarde"), null=True, blank=True)  # blank: not published
+
+    class Meta:
+        ordering = ["buurt", "year", "code"]
+        verbose_name = _("kerncijfer")
+        verbose_name_plural = _("kerncijfers")
+        constraints = [models.UniqueConstraint(fields=["buurt", "year", "code"], name="indicator_buurt_year_code")]

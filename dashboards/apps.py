@@ -11,9 +11,15 @@ class DashboardsConfig(AppConfig):
 
         from core.tools import Tool, register_tool
 
-        from .models import Dashboard
+        from .models import AlertSubscription, Category, Dashboard, Intervention, Source, Target, Theme
 
         auditlog.register(Dashboard)
+        auditlog.register(Theme, m2m_fields={"categories"})
+        auditlog.register(Intervention, m2m_fields={"buurten", "categories", "themes"})
+        auditlog.register(Target)
+        auditlog.register(Source)
+        auditlog.register(Category)
+        auditlog.register(AlertSubscription)
         register_tool(
             Tool(
                 key="dashboards",

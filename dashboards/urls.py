@@ -1,9 +1,12 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "dashboards"
 urlpatterns = [
     path("", views.dashboard_list, name="list"),
-    path("<slug:slug>/", views.dashboard_detail, name="detail"),
+    # fixed words first, so they never read as a dashboard slug
+    path("", include("dashboards.urls_analysis")),  # opvallend, attenderingen, hotspots, dagrapport
+    path("", include("dashboards.urls_interventions")),  # maatregelen, effect, doelen
+    path("", include("dashboards.urls_figures")),  # dashboard, buurt page, exports
 ]

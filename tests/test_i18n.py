@@ -176,7 +176,7 @@ def test_every_dutch_string_in_the_code_is_in_the_english_catalogue(tmp_path, mo
 
     base = Path(settings.BASE_DIR)
     skip = shutil.ignore_patterns("__pycache__", "migrations", "*.pyc", "data", "*.geojson", "*.csv")
-    for name in ("access", "areas", "audit", "core", "dashboards", "signals", "veiligheid", "templates"):
+    for name in ("access", "areas", "audit", "core", "dashboards", "ingest", "signals", "veiligheid", "templates"):
         if (base / name).is_dir():
             shutil.copytree(base / name, tmp_path / name, ignore=skip)
     (tmp_path / "locale" / "en" / "LC_MESSAGES").mkdir(parents=True)

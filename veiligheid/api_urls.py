@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("areas.api_urls")),
     path("", include("signals.api_urls")),
     path("", include("audit.api_urls")),
+    path("", include("dashboards.api_urls")),
+    path("", include("ingest.api_urls")),
 ]

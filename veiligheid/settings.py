@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "areas",
     "dashboards",
     "signals",
+    "ingest",
 ]
 
 MIDDLEWARE = [
@@ -380,3 +381,14 @@ CELERY_BEAT_SCHEDULE["audit-verify"] = {
 # BEGIN; with the default deferred mode two requests that read first deadlock on the upgrade ("database is locked").
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+
+
+# -- Dashboards ----------------------------------------------------------------------------------------------------
+# The installation's own municipality (CBS code): every figure is filtered by it unless the user picks another of the
+# loaded region. The map needs no internet: without DASHBOARD_TILE_URL it draws only the buurt shapes; a tile layer
+# such as PDOK's (https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png) may be
+# added, with its attribution. Buurten under DASHBOARD_MIN_INHABITANTS get no rate, only their count.
+DASHBOARD_MUNICIPALITY = os.environ.get("DASHBOARD_MUNICIPALITY", "GM0034").strip().upper()
+DASHBOARD_TILE_URL = os.environ.get("DASHBOARD_TILE_URL", "")
+DASHBOARD_TILE_ATTRIBUTION = os.environ.get("DASHBOARD_TILE_ATTRIBUTION", "")
+DASHBOARD_MIN_INHABITANTS = int(os.environ.get("DASHBOARD_MIN_INHABITANTS", "100"))

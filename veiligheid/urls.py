@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("access.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("signalen/", include("signals.urls")),
+    path("gegevens/", include("ingest.urls")),
     path("audit/", include("audit.urls")),
     path("api/v1/", include("veiligheid.api_urls")),
     path("django-beheer/", admin.site.urls),

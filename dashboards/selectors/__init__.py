@@ -2,7 +2,7 @@ from django.db.models import Prefetch
 
 from areas.models import Buurt, Population, Wijk
 
-from .models import Dashboard
+from ..models import Dashboard
 
 
 def dashboard_list_for_user(*, user):

@@ -1,0 +1,330 @@
+"""Writing the facts, the one way ingest (and the demo) stores incidents and counts.
+
+Loads are set-based: the rows go into a temporary staging table (COPY on PostgreSQL), then one UPDATE of the rows
+that changed and one INSERT of the new ones; the rollups of every month (and ISO week) a load touched are then
+recomputed from the incidents in that period, so `Rollup` and `WeekRollup` always equal the counts of `Incident`.
+Call these inside the caller's transaction (an import run lands whole or not at all); nothing here commits.
+"""
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+
+from django.db import connection
+
+from ..models import AggregateCount, Dagdeel, Incident, Rollup, Source, WeekRollup
+
+BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def __add__(self, other):
+        return LoadCounts(self.inserted + other.inserted, self.updated + other.updated,
+                          self.unchanged + other.unchanged, self.deleted + other.deleted)
+
+
+class DuplicateIds(ValueError):
+    """Two rows of one load carry the same id at the source."""
+
+    def __init__(self, ids):
+        self.ids = sorted(ids)[:20]
+        super().__init__(f"dubbele id's in één levering: {', '.join(map(str, self.ids))}")
+
+
+def dagdeel_of(time):
+    """nacht 0–6, ochtend 6–12, middag 12–18, avond 18–24; no time: onbekend."""
+    if time is None:
+        return Dagdeel.ONBEKEND
+    return time.hour // 6
+
+
+# The columns of one incident row, in the order the loaders pass them (tuples, for speed).
+INCIDENT_COLUMNS = (
+    "external_id", "category_id", "occurred_on", "occurred_time", "dagdeel", "weekday", "municipality_id",
+    "buurt_id", "address_id", "lon", "lat", "modus_operandi", "loot", "property_type", "quantity", "provisional",
+)
+_INCIDENT_TEXT = ("external_id", "modus_operandi", "loot", "property_type")
+_INCIDENT_TYPES = {
+    "external_id": "varchar(64)", "category_id": "bigint", "occurred_on": "date", "occurred_time": "time",
+    "dagdeel": "smallint", "weekday": "smallint", "municipality_id": "bigint", "buurt_id": "bigint",
+    "address_id": "bigint", "lon": "double precision", "lat": "double precision", "modus_operandi": "varchar(200)",
+    "loot": "varchar(200)", "property_type": "varchar(60)", "quantity": "integer", "provisional": "boolean",
+}
+
+AGGREGATE_COLUMNS = (
+    "category_id", "area_code", "level", "municipality_id", "wijk_id", "buurt_id", "year", "month", "count",
+    "provisional",
+)
+_AGGREGATE_KEY = ("category_id", "area_code", "year", "month")
+_AGGREGATE_TEXT = ("area_code", "level")
+_AGGREGATE_TYPES = {
+    "category_id": "bigint", "area_code": "varchar(10)", "level": "varchar(8)", "municipality_id": "bigint",
+    "wijk_id": "bigint", "buurt_id": "bigint", "year": "smallint", "month": "smallint", "count": "integer",
+    "provisional": "boolean",
+}
+
+
+def _q(name):
+    return f'"{name}"'  # standard SQL quoting, the same on both databases
+
+
+def _distinct(a, b):
+    return f"{a} IS DISTINCT FROM {b}"
+
+
+class _Stage:
+    """A temporary table with the load's rows; dropped when the load is done."""
+
+    def __init__(self, cursor, name, columns, types, text_columns):
+        self.cursor, self.name, self.columns, self.types, self.text = cursor, name, columns, types, text_columns
+        self.rows = 0
+        cols = ", ".join(f"{_q(c)} {types[c]}" for c in columns)
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} (line_no integer, {cols})")
+
+    def add(self, rows):
+        """Append rows (tuples in `columns` order); returns how many."""
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                self._write(batch)
+                batch = []
+        if batch:
+            self._write(batch)
+        return self.rows
+
+    def _write(self, batch):
+        start = self.rows
+        self.rows += len(batch)
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            for offset, row in enumerate(batch):
+                writer.writerow((start + offset, *("" if v is None else v for v in row)))
+            buffer.seek(0)
+            columns = ", ".join(("line_no", *map(_q, self.columns)))
+            force = ", ".join(map(_q, self.text))
+            self.cursor.copy_expert(
+                f"COPY {self.name} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({force}))", buffer
+            )
+        else:
+            marks = ", ".join(["%s"] * (len(self.columns) + 1))
+            self.cursor.executemany(
+                f"INSERT INTO {self.name} VALUES ({marks})",
+                [(start + offset, *map(_sqlite_value, row)) for offset, row in enumerate(batch)],
+            )
+
+    def drop(self):
+        self.cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
+
+
+def _sqlite_value(value):
+    """SQLite stores dates and times as ISO text, as Django does."""
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return value
+
+
+def _duplicates(cursor, stage, key):
+    keys = ", ".join(map(_q, key))
+    cursor.execute(f"SELECT {keys} FROM {stage} GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 20")
+    return [row[0] if len(row) == 1 else row for row in cursor.fetchall()]
+
+
+def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
+    """UPDATE the rows whose values changed, INSERT the new ones; returns LoadCounts."""
+    extra = extra or {}
+    values = [c for c in columns if c not in key]
+    match = " AND ".join(f"t.{_q(c)} = s.{_q(c)}" for c in key)
+    changed = " OR ".join(_distinct(f"t.{_q(c)}", f"s.{_q(c)}") for c in values)
+    sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
+    sets_extra = "".join(f", {_q(c)} = %s" for c in extra)
+    cursor.execute(
+        f"UPDATE {table} AS t SET {sets}{sets_extra} FROM {stage} AS s "
+        f"WHERE t.source_id = %s AND {match} AND ({changed})",
+        [*extra.values(), source_id],
+    )
+    updated = cursor.rowcount
+    all_columns = ", ".join(("source_id", *map(_q, columns), *map(_q, extra)))
+    selected = ", ".join(("%s", *(f"s.{_q(c)}" for c in columns), *(["%s"] * len(extra))))
+    cursor.execute(
+        f"INSERT INTO {table} ({all_columns}) SELECT {selected} FROM {stage} AS s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.source_id = %s AND {match})",
+        [source_id, *extra.values(), source_id],
+    )
+    inserted = cursor.rowcount
+    return inserted, updated
+
+
+# -- incidents ---------------------------------------------------------------------------------------------------
+
+
+def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
+    """Upsert incidents of one source by external id and bring the rollups of every touched month in step.
+
+    `rows` is an iterable of tuples in INCIDENT_COLUMNS order (streamed to the database in batches). Raises
+    DuplicateIds when one id occurs twice in the load (ingest gives identical rows their own fingerprint first).
+    """
+    table = Incident._meta.db_table
+    with connection.cursor() as cursor:
+        stage = _Stage(cursor, "vp_incident_stage", INCIDENT_COLUMNS, _INCIDENT_TYPES, _INCIDENT_TEXT)
+        try:
+            total = stage.add(rows)
+            if total == 0:
+                return LoadCounts()
+            duplicates = _duplicates(cursor, stage.name, ("external_id",))
+            if duplicates:
+                raise DuplicateIds(duplicates)
+            # the months before (a re-delivered incident may have moved) and after the load
+            cursor.execute(
+                f"SELECT DISTINCT t.occurred_on FROM {table} AS t JOIN {stage.name} AS s "
+                f"ON t.source_id = %s AND t.external_id = s.external_id AND t.occurred_on <> s.occurred_on",
+                [source.pk],
+            )
+            dates = {_as_date(row[0]) for row in cursor.fetchall()}
+            cursor.execute(f"SELECT MIN(occurred_on), MAX(occurred_on) FROM {stage.name}")
+            low, high = cursor.fetchone()
+            inserted, updated = _upsert(
+                cursor, table=table, stage=stage.name, source_id=source.pk, key=("external_id",),
+                columns=INCIDENT_COLUMNS, extra={"import_run": import_run},
+            )
+            if inserted or updated:
+                cursor.execute(
+                    f"SELECT DISTINCT {_month_sql('occurred_on')} FROM {stage.name}"
+                )
+                months = {_as_date(row[0]) for row in cursor.fetchall()}
+                months |= {d.replace(day=1) for d in dates}
+                _refresh_rollups(cursor, source.pk, months)
+        finally:
+            stage.drop()
+    return LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+
+
+def incidents_delete(*, source: Source, external_ids) -> LoadCounts:
+    """Remove incidents a source withdrew, and refresh the rollups of their months."""
+    external_ids = list(external_ids)
+    doomed = Incident.objects.filter(source=source, external_id__in=external_ids)
+    months = {d.replace(day=1) for d in doomed.values_list("occurred_on", flat=True)}
+    deleted, _ = doomed.delete()
+    with connection.cursor() as cursor:
+        _refresh_rollups(cursor, source.pk, months)
+    return LoadCounts(deleted=deleted)
+
+
+def rollups_rebuild(*, source: Source | None = None):
+    """Recompute every rollup of one source (or all) from the incidents; for repairs and tests."""
+    sources = [source] if source else list(Source.objects.filter(granularity=Source.Granularity.INCIDENT))
+    with connection.cursor() as cursor:
+        for item in sources:
+            Rollup.objects.filter(source=item).delete()
+            WeekRollup.objects.filter(source=item).delete()
+            months = {
+                d.replace(day=1)
+                for d in Incident.objects.filter(source=item).values_list("occurred_on", flat=True).distinct()
+            }
+            _refresh_rollups(cursor, item.pk, months)
+
+
+def _as_date(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+def _month_sql(column):
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _week_sql(column, weekday):
+    if connection.vendor == "postgresql":
+        return f"({column} - {weekday})"
+    return f"date({column}, '-' || {weekday} || ' days')"
+
+
+def _month_ranges(months):
+    """Contiguous runs of months as [first day, first day after) pairs."""
+    ranges = []
+    for month in sorted(months):
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        if ranges and ranges[-1][1] == month:
+            ranges[-1][1] = following
+        else:
+            ranges.append([month, following])
+    return ranges
+
+
+def _refresh_rollups(cursor, source_id, months):
+    """Recompute the month rollups of `months` and the week rollups of every ISO week overlapping them."""
+    incident = Incident._meta.db_table
+    buurt = _buurt_table()
+    rollup, week_rollup = Rollup._meta.db_table, WeekRollup._meta.db_table
+    for low, high in _month_ranges(months):
+        cursor.execute(f"DELETE FROM {rollup} WHERE source_id = %s AND month >= %s AND month < %s",
+                       [source_id, low, high])
+        cursor.execute(
+            f"INSERT INTO {rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, dagdeel, "
+            f"weekday, count) "
+            f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, {_month_sql('i.occurred_on')}, "
+            f"i.dagdeel, i.weekday, COUNT(*) FROM {incident} AS i JOIN {buurt} AS b ON b.id = i.buurt_id "
+            f"WHERE i.source_id = %s AND i.occurred_on >= %s AND i.occurred_on < %s "
+            f"GROUP BY i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, "
+            f"{_month_sql('i.occurred_on')}, i.dagdeel, i.weekday",
+            [source_id, low, high],
+        )
+        first_week = low - datetime.timedelta(days=low.weekday())
+        last_day = high - datetime.timedelta(days=1)
+        after_weeks = last_day + datetime.timedelta(days=7 - last_day.weekday())
+        cursor.execute(f"DELETE FROM {week_rollup} WHERE source_id = %s AND week >= %s AND week < %s",
+                       [source_id, first_week, after_weeks])
+        cursor.execute(
+            f"INSERT INTO {week_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, week, count) "
+            f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, "
+            f"{_week_sql('i.occurred_on', 'i.weekday')}, COUNT(*) FROM {incident} AS i "
+            f"JOIN {buurt} AS b ON b.id = i.buurt_id "
+            f"WHERE i.source_id = %s AND i.occurred_on >= %s AND i.occurred_on < %s "
+            f"GROUP BY i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, "
+            f"{_week_sql('i.occurred_on', 'i.weekday')}",
+            [source_id, first_week, after_weeks],
+        )
+
+
+def _buurt_table():
+    from areas.models import Buurt
+
+    return Buurt._meta.db_table
+
+
+# -- aggregate counts -------------------------------------------------------------------------------------------
+
+
+def aggregate_counts_load(*, source: Source, rows, import_run=None) -> LoadCounts:
+    """Upsert counts of a source that delivers totals (CBS/Politie open data), keyed by category × area × year ×
+    month; a later vintage replaces the counts it covers. `rows` are tuples in AGGREGATE_COLUMNS order."""
+    table = AggregateCount._meta.db_table
+    with connection.cursor() as cursor:
+        stage = _Stage(cursor, "vp_aggregate_stage", AGGREGATE_COLUMNS, _AGGREGATE_TYPES, _AGGREGATE_TEXT)
+        try:
+            total = stage.add(rows)
+            if total == 0:
+                return LoadCounts()
+            duplicates = _duplicates(cursor, stage.name, _AGGREGATE_KEY)
+            if duplicates:
+                raise DuplicateIds(duplicates)
+            inserted, updated = _upsert(
+                cursor, table=table, stage=stage.name, source_id=source.pk, key=_AGGREGATE_KEY,
+                columns=AGGREGATE_COLUMNS, extra={"import_run": import_run},
+            )
+        finally:
+            stage.drop()
+    return LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
