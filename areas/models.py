@@ -118,3 +118,6 @@ class AreaIndicator(models.Model):
         verbose_name = _("kerncijfer")
         verbose_name_plural = _("kerncijfers")
         constraints = [models.UniqueConstraint(fields=["buurt", "year", "code"], name="indicator_buurt_year_code")]
+
+    def __str__(self):
+        return f"{self.buurt_id} {self.year} {self.code}: {self.value}"

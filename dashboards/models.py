@@ -210,6 +210,9 @@ class AggregateCount(models.Model):
         ]
         indexes = [models.Index(fields=["source", "municipality", "level", "year"], name="aggregate_src_mun_lvl_yr")]
 
+    def __str__(self):
+        return f"{self.source_id} {self.area_code} {self.year}-{self.month}: {self.count}"
+
 
 class Rollup(models.Model):
     """Incidents counted per source × buurt × category × month × dagdeel × weekday (derived, never edited)."""
@@ -232,6 +235,9 @@ class Rollup(models.Model):
         ]
         indexes = [models.Index(fields=["source", "municipality", "month"], name="rollup_src_mun_month")]
 
+    def __str__(self):
+        return f"{self.buurt_id} {self.month} {self.dagdeel}/{self.weekday}: {self.count}"
+
 
 class WeekRollup(models.Model):
     """Incidents counted per source × buurt × category × ISO week (Monday), for weekly trends and Opvallend."""
@@ -249,6 +255,9 @@ class WeekRollup(models.Model):
             models.UniqueConstraint(fields=["source", "buurt", "category", "week"], name="weekrollup_unique_cell")
         ]
         indexes = [models.Index(fields=["source", "municipality", "week"], name="weekrollup_src_mun_week")]
+
+    def __str__(self):
+        return f"{self.buurt_id} {self.week}: {self.count}"
 
 
 # -- Interventions, targets and alerts -----------------------------------------------------------------------------
@@ -339,6 +348,9 @@ class AlertSubscription(models.Model):
         verbose_name = _("attendering")
         verbose_name_plural = _("attenderingen")
 
+    def __str__(self):
+        return f"{self.user_id}: {self.theme_id}"
+
 
 class Alert(models.Model):
     """One unusual rise found for a subscription; shown in-app and e-mailed once."""
@@ -359,3 +371,6 @@ class Alert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscription", "buurt", "theme", "period_end"], name="alert_once")
         ]
+
+    def __str__(self):
+        return f"{self.buurt_id} {self.theme_id} z={self.z:.1f}"
