@@ -392,3 +392,20 @@ DASHBOARD_MUNICIPALITY = os.environ.get("DASHBOARD_MUNICIPALITY", "GM0034").stri
 DASHBOARD_TILE_URL = os.environ.get("DASHBOARD_TILE_URL", "")
 DASHBOARD_TILE_ATTRIBUTION = os.environ.get("DASHBOARD_TILE_ATTRIBUTION", "")
 DASHBOARD_MIN_INHABITANTS = int(os.environ.get("DASHBOARD_MIN_INHABITANTS", "100"))
+
+# Opvallend: unusual rises are looked for daily and sent to the staff who subscribed (in-app and e-mail).
+CELERY_BEAT_SCHEDULE["dashboards-alerts"] = {
+    "task": "dashboards.tasks.alerts_send",
+    "schedule": float(os.environ.get("DASHBOARD_ALERTS_INTERVAL_SECONDS", str(24 * 3600))),
+}
+
+# -- Ingest --------------------------------------------------------------------------------------------------------
+# Each source's inbox folder (under INGEST_INBOX_ROOT) is scanned every INGEST_INBOX_SCAN_SECONDS; a file found is
+# loaded and moved to done/ or failed/. Uploads wait in INGEST_UPLOAD_DIR until their run has been processed.
+INGEST_INBOX_ROOT = Path(os.environ.get("INGEST_INBOX_ROOT", str(VAR_DIR / "inbox")))
+INGEST_UPLOAD_DIR = Path(os.environ.get("INGEST_UPLOAD_DIR", str(VAR_DIR / "uploads")))
+INGEST_MAX_UPLOAD_BYTES = int(os.environ.get("INGEST_MAX_UPLOAD_BYTES", str(1024 * 1024 * 1024)))
+CELERY_BEAT_SCHEDULE["ingest-inbox-scan"] = {
+    "task": "ingest.tasks.inbox_scan",
+    "schedule": float(os.environ.get("INGEST_INBOX_SCAN_SECONDS", "300")),
+}
