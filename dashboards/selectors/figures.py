@@ -585,3 +585,18 @@ def _grouped(incidents, column):
 
 def category_names(ids):
     return list(Category.objects.filter(pk__in=ids).order_by("code").values_list("code", "name"))
+
+
+FILTER_PARAMS = ("source", "themes", "categories", "from", "to", "municipality")
+
+
+def figure_params(querydict):
+    """The filter of a request as the one-value dict figure_query_from_params reads: repeated `themes` /
+    `categories` (a form's multiple select) joined with commas, empty values left out."""
+    params = {}
+    for name in FILTER_PARAMS:
+        values = [v for v in querydict.getlist(name) if v.strip()] if hasattr(querydict, "getlist") else (
+            [querydict[name]] if querydict.get(name) else [])
+        if values:
+            params[name] = ",".join(values)
+    return params
