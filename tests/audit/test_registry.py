@@ -10,6 +10,7 @@ EXEMPT = {
     # guardian's permission rows are derived from Authorisation (recomputed by the sync), which is audited
     "access.DepartmentUserObjectPermission",
     "dashboards.DashboardUserObjectPermission",
+    "ingest.ImportSourceUserObjectPermission", "ingest.ImportRun", "ingest.RejectedRow",  # run: one import_run_record
     # the anti-fishing counter: one row per search request, pruned after two days; each search itself is an
     # AccessEvent
     "signals.SearchTally",
