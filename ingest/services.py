@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from audit.models import AccessEvent
 from audit.services import access_event_record, import_run_record
 
-from .formats import Rejected, RunContext, format_for
+from .formats import Reject, Rejected, RunContext, format_for
 from .models import ImportRun, ImportSource, RejectedRow
 from .reading import RAW_EXCERPT, FileRefused, open_table
 
@@ -246,6 +246,10 @@ def _process(run):
             if ctx.facts_source is None and source.facts_source:
                 raise FileRefused(_("De dashboardbron %(code)s bestaat niet; neem contact op met de beheerder.")
                                   % {"code": source.facts_source})
+            if fmt.table:
+                table = open_table(run.stored_path, fmt, file_name=run.file_name)
+                state["table"] = table
+                ctx.columns = tuple(table.mapping)
             fmt.begin(ctx)
             rows = _rows(fmt, ctx, run, state)
             counts = fmt.load(rows, ctx)
@@ -267,6 +271,8 @@ def _process(run):
             return run
     except FileRefused as exc:
         return _finish_after_rollback(run, ctx, state, ImportRun.Status.REJECTED, exc.message)
+    except Reject as exc:  # raised by a format's begin/finish/load for the file as a whole
+        return _finish_after_rollback(run, ctx, state, ImportRun.Status.REJECTED, str(exc))
     except _RunRejected as exc:
         return _finish_after_rollback(run, ctx, state, ImportRun.Status.REJECTED, exc.message)
     except (OperationalError, InterfaceError):
@@ -300,8 +306,7 @@ def _rows(fmt, ctx, run, state):
     """The accepted rows of the file, batch by batch; rejected lines are counted and kept for the report."""
     kept = state["kept"]
     if fmt.table:
-        table = open_table(run.stored_path, fmt, file_name=run.file_name)
-        state["table"] = table
+        table = state["table"]
         state["encoding"] = table.encoding_label
         if table.delimiter:
             state["delimiter"] = "tab" if table.delimiter == "\t" else table.delimiter

@@ -17,6 +17,8 @@ A format that is not a table (GeoJSON) sets `table = False` and implements `line
 Added later (backward compatible):
 - `Line.cells`: the line's raw cells (list of str) as read; the run builds the report's raw excerpt from them when a
   Rejected carries no `raw` of its own, so formats need not.
+- `RunContext.columns`: the canonical names of the columns the file has (set before begin, for table formats).
+- A Reject raised from begin/load/finish rejects the whole run with its message.
 - `RunContext.facts_source`: the dashboards.Source the run feeds (ImportSource.facts_source), or None for reference
   data; `RunContext.progress(fraction)` is called by the run, formats with `table = False` may call it themselves.
 - `Format.accept_extensions`: file name endings the upload form accepts (default: .csv, .txt, .xlsx).
@@ -65,6 +67,7 @@ class RunContext:
     notes: dict = field(default_factory=dict)  # counted remarks for the report, e.g. {"niet ingedeeld: A99": 3}
     state: dict = field(default_factory=dict)  # the format's own lookups, filled by begin()
     facts_source: object = None  # dashboards.Source the run feeds, or None (reference data)
+    columns: tuple = ()  # canonical names of the columns present in the file (table formats)
     on_progress: object = None  # callable(fraction 0..1), set by the run
 
     def note(self, text, count=1):
