@@ -13,6 +13,7 @@ class LegendClassSerializer(serializers.Serializer):
     low = serializers.FloatField()
     high = serializers.FloatField()
     areas = serializers.IntegerField(help_text="Aantal gebieden in deze klasse.")
+    shade = serializers.IntegerField(help_text="Kleur: 0 groen … 4 rood.")
 
 
 class AreaFigureSerializer(serializers.Serializer):

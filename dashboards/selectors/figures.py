@@ -74,6 +74,7 @@ class LegendClass:
     low: float
     high: float
     areas: int
+    shade: int = 0  # 0 (green) … 4 (red): the colour, spread over the palette when there are fewer classes
 
 
 @dataclass
@@ -89,6 +90,10 @@ class AreaFigures:
     @property
     def total(self):
         return sum(a.count for a in self.areas)
+
+    @property
+    def previous_total(self):
+        return sum(a.previous or 0 for a in self.areas)
 
     @property
     def attribution(self):
@@ -319,7 +324,9 @@ def area_figures(query: FigureQuery, *, level=LEVEL_BUURT, with_previous=False) 
     for area in areas:
         area.rate = _rate(area.count, area.inhabitants)
     classes = rate_classes([a.rate for a in areas])
-    legend = [LegendClass(index=i, low=low, high=high, areas=0) for i, (low, high) in enumerate(classes)]
+    spread = max(len(classes) - 1, 1)
+    legend = [LegendClass(index=i, low=low, high=high, areas=0, shade=round(i * (CLASS_COUNT - 1) / spread))
+              for i, (low, high) in enumerate(classes)]
     without_rate = 0
     for area in areas:
         area.rate_class = class_of(area.rate, classes)
@@ -600,3 +607,30 @@ def figure_params(querydict):
         if values:
             params[name] = ",".join(values)
     return params
+
+
+# -- choices of the filter form, interventions -----------------------------------------------------------------
+
+
+def theme_choices():
+    return list(Theme.objects.order_by("name").values_list("slug", "name"))
+
+
+def category_choices():
+    """(code, name) of every category, CBS first in code order, the total (0.0.0) included."""
+    return list(Category.objects.exclude(kind=Category.Kind.UNCLASSIFIED).order_by("kind", "code")
+                .values_list("code", "name"))
+
+
+def municipality_choices():
+    from areas.models import Municipality
+
+    return list(Municipality.objects.filter(wijken__isnull=False).distinct().order_by("name")
+                .values_list("code", "name"))
+
+
+def interventions_in_buurt(buurt):
+    """The measures taken in this buurt (read-only here; their own pages show the effect)."""
+    from ..models import Intervention
+
+    return list(Intervention.objects.filter(buurten=buurt).order_by("-start", "name"))

@@ -1,4 +1,6 @@
-"""Writes for the dashboards: the recording of views of restricted (address-level) dashboards."""
+"""Writes for the dashboards: the recording of views of restricted (address-level) dashboards and of exports."""
+from django.db import transaction
+
 from audit.models import AccessEvent
 from audit.services import access_event_record
 
@@ -8,3 +10,10 @@ def dashboard_view_record(*, user, dashboard):
     if not dashboard.address_level:
         return None
     return access_event_record(action=AccessEvent.Action.DASHBOARD_VIEW, actor=user, obj=dashboard)
+
+
+@transaction.atomic
+def dashboard_export_record(*, user, dashboard, query, result_count):
+    """Every export of dashboard figures is an access event: who, which dashboard, which filter, how many rows."""
+    return access_event_record(action=AccessEvent.Action.EXPORT, actor=user, obj=dashboard, query=query[:255],
+                               result_count=result_count)
