@@ -45,3 +45,30 @@ def run_format(code, data, *, facts_source="", today=TODAY, batch_size=3):
         finally:
             table.close()
     return SimpleNamespace(counts=counts, rejected=rejected, ctx=ctx)
+
+
+def square(lon, lat, size=0.1):
+    return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
+                                                 [lon, lat + size], [lon, lat]]]}
+
+
+def make_geography():
+    """Proefdorp (GM9901): buurt A is the square 5.0–5.1 × 52.0–52.1, buurt B the square east of it; addresses
+    9901AA 12 (in A), 9901AA 14 and 14A (in A), 9901AB 3 (B's point, without a buurt of its own), 9901AB 5 (B)."""
+    from areas.models import Address, Buurt, Municipality, Wijk
+
+    municipality = Municipality.objects.create(code="GM9901", name="Proefdorp")
+    wijk = Wijk.objects.create(code="WK990101", name="Noord", municipality=municipality)
+    a = Buurt.objects.create(code="BU99010101", name="A", wijk=wijk, geometry=square(5.0, 52.0), indeling_jaar=2024)
+    b = Buurt.objects.create(code="BU99010102", name="B", wijk=wijk, geometry=square(5.1, 52.0), indeling_jaar=2024)
+    Address.objects.create(bag_id="0999200000000012", street="Dorpsstraat", number=12, postcode="9901AA",
+                           city="Proefdorp", buurt=a, lon=5.04, lat=52.04)
+    Address.objects.create(bag_id="0999200000000014", street="Dorpsstraat", number=14, postcode="9901AA",
+                           city="Proefdorp", buurt=a, lon=5.041, lat=52.04)
+    Address.objects.create(bag_id="0999200000000015", street="Dorpsstraat", number=14, letter="A", postcode="9901AA",
+                           city="Proefdorp", buurt=a, lon=5.042, lat=52.04)
+    Address.objects.create(bag_id="0999200000000003", street="Kerkweg", number=3, postcode="9901AB",
+                           city="Proefdorp", buurt=None, lon=5.13, lat=52.03)
+    Address.objects.create(bag_id="0999200000000005", street="Kerkweg", number=5, postcode="9901AB",
+                           city="Proefdorp", buurt=b, lon=5.14, lat=52.03)
+    return SimpleNamespace(municipality=municipality, a=a, b=b)
