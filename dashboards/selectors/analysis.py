@@ -236,7 +236,7 @@ def _study_mask(grid, municipality):
     """Cells whose centre lies in one of the municipality's buurt shapes; None without shapes."""
     import shapely
     from shapely.geometry import shape
-    from shapely.ops import transform, unary_union
+    from shapely.ops import unary_union
 
     shapes = [g for g in Buurt.objects.filter(wijk__municipality=municipality).values_list("geometry", flat=True) if g]
     if not shapes:
@@ -245,7 +245,7 @@ def _study_mask(grid, municipality):
         area = unary_union([shape(g) for g in shapes])
     except (ValueError, TypeError, AttributeError, KeyError):
         return None
-    area = transform(lambda x, y, z=None: _transformer().transform(x, y), area)
+    area = shapely.transform(area, lambda x, y: _transformer().transform(x, y), interleaved=False)
     cols, rows = np.meshgrid(np.arange(grid.cols), np.arange(grid.rows))
     cx, cy = grid.x0 + (cols + 0.5) * grid.size, grid.y0 + (rows + 0.5) * grid.size
     return shapely.contains_xy(area, cx, cy)
