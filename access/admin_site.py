@@ -7,7 +7,7 @@ from .permissions import has_perm
 
 # Only the platform's own reference data appears here. Third-party apps (auditlog, axes, authtoken, auth groups)
 # register admin pages on import; those are ignored: audit history is read on the auditor pages, tokens are personal.
-PLATFORM_ADMIN_APPS = {"access", "areas", "dashboards"}
+PLATFORM_ADMIN_APPS = {"access", "areas", "dashboards", "ingest"}
 
 
 class PlatformAdminSite(admin.AdminSite):

@@ -48,7 +48,7 @@ def _scope(spec):
         model = apps.get_model(label)
     except LookupError:
         return None
-    field = "code" if label == "access.Department" else "slug"
+    field = "code" if label in ("access.Department", "ingest.ImportSource") else "slug"
     return model._default_manager.filter(**{field: key}).first()
 
 

@@ -8,12 +8,13 @@
 Memory stays flat: the file is read line by line (never whole), and a line longer than MAX_LINE_BYTES stops the run
 with a clear message (so a 50 MB single line is never held), as does a field longer than csv's field limit.
 
-Encoding: a UTF-8 BOM means UTF-8, a UTF-16 BOM UTF-16 (Excel's "Unicode text"). Otherwise a sample from the start
-decides: valid UTF-8 -> UTF-8, else Windows-1252 (the superset of Latin-1 that Excel writes on Dutch Windows;
-charset-normalizer is asked whether the sample is text at all: binary data is refused). Mixed encodings are refused,
-not guessed per line: a line that is not UTF-8 in a UTF-8 file, or a line that is UTF-8 with non-ASCII characters
-in a Windows-1252 file, stops the run with the line number, so the data steward can save the file again in one
-encoding (guessing per line would silently store wrong names).
+Encoding: a UTF-8 BOM means UTF-8, a UTF-16 BOM UTF-16 (Excel's "Unicode text"). charset-normalizer judges a sample
+from the start: data that is not text (binary, an image, random bytes) is refused. Otherwise the first line that is
+not plain ASCII decides, while streaming: valid UTF-8 -> UTF-8, else Windows-1252 (the superset of Latin-1 that
+Excel writes on Dutch Windows). Mixed encodings are refused, not guessed per line: a later non-ASCII line in the
+other encoding stops the run with both line numbers, so the data steward can save the file again in one encoding
+(guessing per line would silently store wrong names; UTF-8 is recognisable, but a Windows-1252 line in a UTF-8 file
+is a sign of a file pasted together from several exports).
 
 Delimiter: the most frequent of `;` `,` tab `|` in the header line. `.xlsx` is read with openpyxl in read-only
 (streaming) mode; cells come as text (dates as ISO text, whole numbers without ".0"), formulas are never evaluated:
@@ -98,17 +99,6 @@ def _is_binary(sample):
     return from_bytes(sample[:SAMPLE_BYTES]).best() is None
 
 
-def _decides_utf8(sample):
-    cut = sample.rfind(b"\n")
-    text = sample[: cut + 1] if 0 < cut < len(sample) - 1 else sample
-    try:
-        text.decode("utf-8")
-        return True
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut off at the end of the sample is still UTF-8.
-        return exc.start >= len(text) - 3 and exc.reason == "unexpected end of data"
-
-
 def _cp1252(line):
     try:
         return line.decode("cp1252")
@@ -138,6 +128,7 @@ class CsvTable:
         self.size = max(1, self.raw.seek(0, 2))
         self.raw.seek(0)
         self.bytes_read = 0
+        self.first_special = None  # line number of the first non-ASCII line (it decided the encoding)
         if head.startswith(codecs.BOM_UTF8):
             self.encoding = "utf-8-sig"
             self.raw.read(3)
@@ -147,10 +138,8 @@ class CsvTable:
         elif _is_binary(head):
             self.close()
             raise FileRefused(_("Het bestand is geen tekstbestand (binaire gegevens); lever een CSV- of .xlsx-bestand."))
-        elif _decides_utf8(head):
-            self.encoding = "utf-8"
         else:
-            self.encoding = "cp1252"
+            self.encoding = None  # decided by the first line that is not plain ASCII
         self.line_no = 0
         self._lines = self._text_lines()
         header_line = next(self._lines, None)
@@ -170,15 +159,14 @@ class CsvTable:
 
     @property
     def encoding_label(self):
-        return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (met BOM)", "utf-16": "UTF-16", "cp1252": "Windows-1252"}[
-            self.encoding]
+        return {None: "UTF-8", "utf-8": "UTF-8", "utf-8-sig": "UTF-8 (met BOM)", "utf-16": "UTF-16",
+                "cp1252": "Windows-1252"}[self.encoding]
 
     def _text_lines(self):
         if self.encoding == "utf-16":
             yield from self._utf16_lines()
             return
         readline = self.raw.readline
-        utf8 = self.encoding != "cp1252"
         limit = MAX_LINE_BYTES
         while True:
             line = readline(limit + 1)
@@ -191,20 +179,24 @@ class CsvTable:
                       "(ontbreken de regeleinden?).") % {"line": self.line_no, "limit": limit // (1024 * 1024)}
                 )
             self.bytes_read += len(line)
-            if utf8:
-                try:
-                    yield line.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise FileRefused(self._mixed("UTF-8", "Windows-1252")) from None
-            elif line.isascii():
+            if line.isascii():
                 yield line.decode("ascii")
-            else:
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError:
-                    yield _cp1252(line)
-                else:
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            if self.encoding is None:
+                self.encoding = "utf-8" if text is not None else "cp1252"
+                self.first_special = self.line_no
+            if self.encoding == "cp1252":
+                if text is not None:
                     raise FileRefused(self._mixed("Windows-1252", "UTF-8"))
+                yield _cp1252(line)
+            elif text is None:
+                raise FileRefused(self._mixed("UTF-8", "Windows-1252"))
+            else:
+                yield text
 
     def _utf16_lines(self):
         import io
@@ -228,10 +220,15 @@ class CsvTable:
             raise FileRefused(self._mixed("UTF-16", _("een andere codering"))) from None
 
     def _mixed(self, first, other):
+        if self.first_special is None:
+            return _(
+                "Het bestand bevat gemengde tekencoderingen: het is opgeslagen als %(first)s, maar regel %(line)s is "
+                "%(other)s. Sla het bestand opnieuw op in één codering (bij voorkeur UTF-8) en lever het opnieuw aan."
+            ) % {"first": first, "other": other, "line": self.line_no}
         return _(
-            "Het bestand bevat gemengde tekencoderingen: de eerste regels zijn %(first)s, regel %(line)s is "
+            "Het bestand bevat gemengde tekencoderingen: regel %(first_line)s is %(first)s, regel %(line)s is "
             "%(other)s. Sla het bestand opnieuw op in één codering (bij voorkeur UTF-8) en lever het opnieuw aan."
-        ) % {"first": first, "other": other, "line": self.line_no}
+        ) % {"first": first, "first_line": self.first_special, "other": other, "line": self.line_no}
 
     @property
     def fraction(self):

@@ -307,7 +307,6 @@ def _rows(fmt, ctx, run, state):
     kept = state["kept"]
     if fmt.table:
         table = state["table"]
-        state["encoding"] = table.encoding_label
         if table.delimiter:
             state["delimiter"] = "tab" if table.delimiter == "\t" else table.delimiter
         state["columns"] = list(table.mapping)
@@ -371,7 +370,10 @@ def _report(ctx, state):
         "rejectedKept": min(len(state["kept"]), REJECTED_KEPT),
         "seconds": round(elapsed, 2),
     }
-    for key in ("encoding", "delimiter", "columns"):
+    table = state.get("table")
+    if table is not None:
+        report["encoding"] = table.encoding_label
+    for key in ("delimiter", "columns"):
         if key in state:
             report[key] = state[key]
     if elapsed > 0 and state["read"]:
