@@ -1,11 +1,13 @@
-"""Demo geography: Almere's real buurten (CBS/PDOK) and generated, plausible BAG addresses inside them."""
+"""Demo geography: Almere's real buurten (CBS/PDOK) and generated, plausible BAG addresses inside them, written through
+the same loaders as an import (ingest format cbs-gebieden, areas.services.addresses_load)."""
 import csv
-import json
 import random
 from pathlib import Path
 
-from .models import Address, Buurt, Municipality, Population, Wijk
-from .normalize import address_search_key, street_search_key
+import shapely
+
+from .models import Address, Buurt, Municipality
+from .services import addresses_load, wijk_names_load
 
 DATA = Path(__file__).resolve().parent / "data"
 MIN_ADDRESSES = 20_000
@@ -22,61 +24,51 @@ STREET_STEMS = [
 STREET_SUFFIXES = ["straat", "laan", "weg", "hof", "pad", "plein", "kade", "singel", "dreef", "gracht"]
 
 
-def _point_in_polygon(lon, lat, ring):
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i]
-        xj, yj = ring[j]
-        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / ((yj - yi) or 1e-12) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def _outer_rings(geometry):
-    if geometry["type"] == "Polygon":
-        return [geometry["coordinates"][0]]
-    return [polygon[0] for polygon in geometry["coordinates"]]
-
-
 def random_point(geometry, rng):
-    rings = _outer_rings(geometry)
-    xs = [p[0] for ring in rings for p in ring]
-    ys = [p[1] for ring in rings for p in ring]
+    """A random point inside the geometry (shapely), for the generated addresses of a buurt."""
+    shape = shapely.geometry.shape(geometry)
+    min_x, min_y, max_x, max_y = shape.bounds
     for _ in range(200):
-        lon, lat = rng.uniform(min(xs), max(xs)), rng.uniform(min(ys), max(ys))
-        if any(_point_in_polygon(lon, lat, ring) for ring in rings):
+        lon, lat = rng.uniform(min_x, max_x), rng.uniform(min_y, max_y)
+        if shapely.contains_xy(shape, lon, lat):
             return round(lon, 6), round(lat, 6)
-    ring = rings[0]
-    return round(sum(p[0] for p in ring) / len(ring), 6), round(sum(p[1] for p in ring) / len(ring), 6)
+    point = shape.representative_point()
+    return round(point.x, 6), round(point.y, 6)
+
+
+def _geojson_load(path):
+    """The demo's buurten through the cbs-gebieden format, as an import run would load them (begin, lines, convert
+    in batches, load, finish)."""
+    from ingest.formats import RunContext, format_for
+    from ingest.formats.base import Rejected
+
+    fmt = format_for("cbs-gebieden")
+    ctx = RunContext(source=None, state={"file_name": path.name})
+    fmt.begin(ctx)
+
+    def rows():
+        with path.open("rb") as stream:
+            batch = []
+            for line in fmt.lines(stream, ctx):
+                if not isinstance(line, Rejected):
+                    batch.append(line)
+                if len(batch) >= fmt.batch_size:
+                    yield from (row for row in fmt.convert(batch, ctx) if not isinstance(row, Rejected))
+                    batch = []
+            yield from (row for row in fmt.convert(batch, ctx) if not isinstance(row, Rejected))
+
+    counts = fmt.load(rows(), ctx)
+    fmt.finish(ctx)
+    return counts
 
 
 def seed_geography():
-    features = json.loads((DATA / "almere_buurten_2024.geojson").read_text())["features"]
-    wijk_names = {row["wijkcode"]: row["wijknaam"] for row in csv.DictReader((DATA / "almere_wijken_2024.csv").open())}
-    municipality, _ = Municipality.objects.get_or_create(code="GM0034", defaults={"name": "Almere"})
-    wijken = {}
-    for feature in features:
-        props = feature["properties"]
-        code = props["wijkcode"]
-        if code not in wijken:
-            wijken[code], _ = Wijk.objects.get_or_create(
-                code=code, defaults={"name": wijk_names.get(code, code), "municipality": municipality}
-            )
-        buurt, _ = Buurt.objects.get_or_create(
-            code=props["buurtcode"],
-            defaults={
-                "name": props["buurtnaam"],
-                "wijk": wijken[code],
-                "geometry": feature["geometry"],
-                "indeling_jaar": props.get("indeling_jaar"),
-            },
-        )
-        Population.objects.get_or_create(
-            buurt=buurt, year=POPULATION_YEAR, defaults={"inhabitants": props.get("aantal_inwoners_2024")}
-        )
-    return municipality
+    """Almere's buurten (with their 2024 population) through the same loader as a cbs-gebieden import, then the
+    wijk names of CBS "Wijken en buurten 2024"."""
+    _geojson_load(DATA / "almere_buurten_2024.geojson")
+    with (DATA / "almere_wijken_2024.csv").open(encoding="utf-8") as handle:
+        wijk_names_load(names={row["wijkcode"]: row["wijknaam"] for row in csv.DictReader(handle)})
+    return Municipality.objects.get(code="GM0034")
 
 
 def seed_addresses(rng):
@@ -121,26 +113,11 @@ def seed_addresses(rng):
                     addition = rng.choice(["1", "2", "3", "H", "BS"])
                 lon, lat = random_point(buurt.geometry, rng)
                 seq += 1
-                rows.append(
-                    Address(
-                        bag_id=f"0034200{seq:09d}",
-                        street=name,
-                        number=number,
-                        letter=letter,
-                        addition=addition,
-                        postcode=postcode,
-                        city="Almere",
-                        buurt=buurt,
-                        lon=lon,
-                        lat=lat,
-                        search_key=address_search_key(postcode, number, letter, addition),
-                        street_key=street_search_key(name, number, letter, addition),
-                    )
-                )
+                rows.append((f"0034200{seq:09d}", name, number, letter, addition, postcode, "Almere", buurt.pk, lon,
+                             lat))
                 if not (letter or addition) or rng.random() < 0.5:
                     number += rng.choice([1, 1, 2])
-    Address.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    return addresses_load(rows=rows).inserted
 
 
 def seed(stdout):

@@ -121,3 +121,38 @@ class AreaIndicator(models.Model):
 
     def __str__(self):
         return f"{self.buurt_id} {self.year} {self.code}: {self.value}"
+
+
+class BuurtBoundary(models.Model):
+    """The geometry of a buurt in one CBS indeling (boundary year). `Buurt.geometry` is the newest indeling loaded;
+    older boundaries stay here, so data of earlier years can be placed on the buurten of its own year."""
+
+    buurt = models.ForeignKey(Buurt, on_delete=models.CASCADE, related_name="boundaries")
+    year = models.PositiveSmallIntegerField(_("indelingsjaar"))
+    geometry = models.JSONField(_("geometrie (GeoJSON, WGS84)"))
+
+    class Meta:
+        ordering = ["buurt", "year"]
+        verbose_name = _("buurtgrens")
+        verbose_name_plural = _("buurtgrenzen")
+        constraints = [models.UniqueConstraint(fields=["buurt", "year"], name="buurtboundary_buurt_year")]
+
+    def __str__(self):
+        return f"{self.buurt_id} {self.year}"
+
+
+class WijkBoundary(models.Model):
+    """The geometry of a wijk in one CBS indeling; `Wijk.geometry` is the newest loaded."""
+
+    wijk = models.ForeignKey(Wijk, on_delete=models.CASCADE, related_name="boundaries")
+    year = models.PositiveSmallIntegerField(_("indelingsjaar"))
+    geometry = models.JSONField(_("geometrie (GeoJSON, WGS84)"))
+
+    class Meta:
+        ordering = ["wijk", "year"]
+        verbose_name = _("wijkgrens")
+        verbose_name_plural = _("wijkgrenzen")
+        constraints = [models.UniqueConstraint(fields=["wijk", "year"], name="wijkboundary_wijk_year")]
+
+    def __str__(self):
+        return f"{self.wijk_id} {self.year}"
