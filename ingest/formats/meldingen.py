@@ -90,7 +90,7 @@ CATEGORY_MAP = {
     "lantaarnpaal": "meldingen/verlichting",
 }
 
-def _text(value, size=40):
+def short_text(value, size=40):
     value = str(value or "").strip()
     return value if len(value) <= size else value[:size] + "…"
 
@@ -211,7 +211,7 @@ def addresses_resolve(requests):
                 found[row[0]] = row[1:]
         for key, bag_id in by_bag.items():
             answers[key] = found.get(bag_id) or _("BAG-id (nummeraanduiding) ‘%(id)s’ is niet bekend in de "
-                                                   "geladen adressen.") % {"id": _text(bag_id)}
+                                                   "geladen adressen.") % {"id": short_text(bag_id)}
     texts = [(key, text) for key, (bag_id, text) in requests.items()
              if text and (key not in answers or isinstance(answers[key], str))]
     if texts:
@@ -222,9 +222,9 @@ def addresses_resolve(requests):
                 answers[key] = (address.pk, address.buurt_id, address.lon, address.lat)
             elif result.kind == KIND_CANDIDATES:
                 answers[key] = _("Adres ‘%(address)s’ is niet eenduidig: er zijn meerdere adressen met dit huisnummer "
-                                 "(huisletter of toevoeging ontbreekt).") % {"address": _text(text)}
+                                 "(huisletter of toevoeging ontbreekt).") % {"address": short_text(text)}
             else:
-                answers[key] = result.message or _("Adres ‘%(address)s’ niet gevonden.") % {"address": _text(text)}
+                answers[key] = result.message or _("Adres ‘%(address)s’ niet gevonden.") % {"address": short_text(text)}
     return answers
 
 
@@ -286,7 +286,7 @@ class Meldingen(Format):
         mapping = {_key(name): code for name, code in [*CATEGORY_MAP.items(), *extra.items()]}
         ctx.state.update(
             categories=codes, mapping=mapping, chosen={}, seen={}, places=Places(),
-            source=_facts_source(ctx, self.default_source),
+            source=facts_source_of(ctx, self.default_source),
         )
 
     def convert(self, batch, ctx):
@@ -313,18 +313,18 @@ class Meldingen(Format):
             if not external_id:
                 raise Reject(_("Meldingnummer (id) ontbreekt."))
             if len(external_id) > 64:
-                raise Reject(_("Meldingnummer ‘%(id)s’ is langer dan 64 tekens.") % {"id": _text(external_id)})
+                raise Reject(_("Meldingnummer ‘%(id)s’ is langer dan 64 tekens.") % {"id": short_text(external_id)})
             seen = ctx.state["seen"]
             if external_id in seen:
                 raise Reject(_("Meldingnummer ‘%(id)s’ komt al voor op regel %(line)s van dit bestand.")
-                             % {"id": _text(external_id), "line": seen[external_id]})
+                             % {"id": short_text(external_id), "line": seen[external_id]})
             seen[external_id] = line.number
             item.external_id = external_id
             try:
                 item.day, item.time = local_datetime(values.get("created_at"))
             except Reject:
                 raise Reject(_("Datum ‘%(value)s’ is niet te lezen (verwacht bijvoorbeeld 2024-03-05T14:22:00+01:00 "
-                               "of 5-3-2024 14:22).") % {"value": _text(values.get("created_at"))}) from None
+                               "of 5-3-2024 14:22).") % {"value": short_text(values.get("created_at"))}) from None
             if item.day is None:
                 raise Reject(_("Datum van de melding ontbreekt."))
             if item.day > today:
@@ -355,7 +355,7 @@ class Meldingen(Format):
         if code == OTHER:
             label = f"{main} / {sub}" if sub else main
             ctx.note(_("Meldingcategorie niet ingedeeld (als ‘Overige meldingen’ opgeslagen): %(category)s")
-                     % {"category": _text(label or "-", 80)})
+                     % {"category": short_text(label or "-", 80)})
         return pk
 
 
@@ -366,7 +366,7 @@ def _key(name):
     return fold(name)
 
 
-def _facts_source(ctx, default):
+def facts_source_of(ctx, default):
     from dashboards.models import Source
 
     return ctx.facts_source or Source.objects.get(code=default)
@@ -406,7 +406,7 @@ def _read_point(item, values, ctx):
         point = geometry_point(geometry)
         if point is None:
             item.point_reason = _("Geometrie ‘%(value)s’ is geen punt (verwacht bijvoorbeeld POINT (5.2 52.4)).") % {
-                "value": _text(geometry)}
+                "value": short_text(geometry)}
             return
         srid, first, second = point
         if srid == 28992 or (srid is None and abs(first) > 1000):
@@ -470,7 +470,7 @@ def _place(items, ctx):
         answer = answers.get(id(item))
         reasons = [r for r in (item.point_reason, answer if isinstance(answer, str) else None) if r]
         if item.buurtcode:
-            reasons.append(_("Buurtcode ‘%(code)s’ is niet bekend.") % {"code": _text(item.buurtcode)})
+            reasons.append(_("Buurtcode ‘%(code)s’ is niet bekend.") % {"code": short_text(item.buurtcode)})
         if isinstance(answer, tuple):
             reasons.append(_("Het adres ligt in geen van de geladen buurten."))
         if not reasons:
