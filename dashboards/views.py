@@ -138,8 +138,9 @@ def dashboard_detail(request, slug):
         trend = figures.trend(query, interval=interval)
         grid = None if figures.is_aggregate(query.source) else figures.dagdeel_grid(query)
     except FigureQueryError as exc:
+        # The user's own filter: 400 with its reason; the defaults (e.g. no geography loaded yet): a notice.
         context["error"] = str(exc)
-        return render(request, "dashboards/detail.html", context, status=400)
+        return render(request, "dashboards/detail.html", context, status=400 if params else 200)
 
     current = query.as_params()
     context.update({

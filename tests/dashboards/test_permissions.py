@@ -97,3 +97,90 @@ def test_the_address_level_role_opens_the_restricted_dashboard_and_the_view_is_r
     event = AccessEvent.objects.get(action=AccessEvent.Action.DASHBOARD_VIEW)
     assert event.actor == user and event.object_id == str(boards["hennep"].pk)
     assert event.role == R.ADDRESS_LEVEL_VIEWER
+
+
+# -- the figures: every page and API endpoint refuses who may not see the dashboard ------------------------------
+
+FIGURE_PAGES = ["/dashboards/{slug}/", "/dashboards/{slug}/buurt/BU00340101/", "/dashboards/{slug}/export.csv",
+                "/dashboards/{slug}/export.xlsx"]
+FIGURE_API = ["/api/v1/dashboards/{slug}/buurten", "/api/v1/dashboards/{slug}/trend",
+              "/api/v1/dashboards/{slug}/dagdelen"]
+
+
+@pytest.fixture
+def world():
+    from tests.dashboards.figures_fixtures import World, standard_incidents
+
+    w = World()
+    standard_incidents(w)
+    return w
+
+
+def _api(user=None):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_anonymous_is_sent_to_login_or_refused(world):
+    client = Client()
+    for url in ["/dashboards/", *FIGURE_PAGES]:
+        response = client.get(url.format(slug="buurtveiligheid"))
+        assert response.status_code == 302 and response["Location"].startswith("/inloggen/"), url
+    for url in ["/api/v1/dashboards", *FIGURE_API]:
+        assert _api().get(url.format(slug="buurtveiligheid")).status_code in (401, 403), url
+
+
+def test_a_user_without_the_grant_is_refused_everywhere(world):
+    user = make_user("zonder-rechten")
+    client = login(Client(), user)
+    for url in ["/dashboards/", *FIGURE_PAGES]:
+        assert client.get(url.format(slug="buurtveiligheid")).status_code == 403, url
+    for url in ["/api/v1/dashboards", *FIGURE_API]:
+        assert _api(user).get(url.format(slug="buurtveiligheid")).status_code == 403, url
+
+
+def test_the_viewer_of_another_dashboard_gets_404_like_a_missing_one(world):
+    user = make_user("ander-analist")
+    grant(user, R.DASHBOARD_VIEWER, scope=world.boards["ander"])
+    client = login(Client(), user)
+    assert client.get("/dashboards/ander/?from=2024-01&to=2024-12").status_code == 200
+    for slug in ("buurtveiligheid", "hennep", "bestaat-niet"):
+        for url in FIGURE_PAGES:
+            assert client.get(url.format(slug=slug)).status_code == 404, url
+        for url in FIGURE_API:
+            assert _api(user).get(url.format(slug=slug)).status_code == 404, url
+    assert [d["slug"] for d in _api(user).get("/api/v1/dashboards").json()["results"]] == ["ander"]
+    denied = AccessEvent.objects.filter(outcome=AccessEvent.Outcome.DENIED, object_id="buurtveiligheid")
+    assert denied.count() == len(FIGURE_PAGES) + len(FIGURE_API)
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
+
+
+def test_the_ordinary_viewer_never_sees_the_hennep_dashboard(world):
+    user = make_user("analist")
+    grant(user, R.DASHBOARD_VIEWER, scope=world.boards["buurtveiligheid"])
+    client = login(Client(), user)
+    for url in FIGURE_PAGES:
+        assert client.get(url.format(slug="buurtveiligheid") + "?from=2024-01&to=2024-12").status_code == 200, url
+        assert client.get(url.format(slug="hennep")).status_code == 404, url
+    for url in FIGURE_API:
+        assert _api(user).get(url.format(slug="buurtveiligheid")).status_code == 200, url
+        assert _api(user).get(url.format(slug="hennep")).status_code == 404, url
+    # nor the address-level source through the ordinary dashboard
+    response = _api(user).get("/api/v1/dashboards/buurtveiligheid/buurten?source=hennep")
+    assert response.status_code == 400 and "adresniveau" in response.json()["detail"]
+    assert client.get("/dashboards/buurtveiligheid/?source=hennep").status_code == 400
+
+
+def test_the_hennep_analist_sees_only_the_hennep_dashboard(world):
+    user = make_user("hennep-analist")
+    grant(user, R.ADDRESS_LEVEL_VIEWER, scope=world.boards["hennep"])
+    client = login(Client(), user)
+    for url in FIGURE_PAGES:
+        assert client.get(url.format(slug="buurtveiligheid")).status_code == 404, url
+    for url in FIGURE_API:
+        assert _api(user).get(url.format(slug="buurtveiligheid")).status_code == 404, url
+    assert [d["slug"] for d in _api(user).get("/api/v1/dashboards").json()["results"]] == ["hennep"]
