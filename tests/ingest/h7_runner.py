@@ -72,3 +72,17 @@ def make_geography():
     Address.objects.create(bag_id="0999200000000005", street="Kerkweg", number=5, postcode="9901AB",
                            city="Proefdorp", buurt=b, lon=5.14, lat=52.03)
     return SimpleNamespace(municipality=municipality, a=a, b=b)
+
+
+def run_through_service(*, format_code, facts_source, path, threshold=100, code=None):
+    """The whole import run (ingest.services: stored file, sha256, one transaction, threshold, report) for a file;
+    returns the finished ImportRun."""
+    from ingest import services
+    from ingest.models import ImportSource
+
+    source, _created = ImportSource.objects.get_or_create(
+        code=code or f"h7-{format_code}",
+        defaults={"name": format_code, "format": format_code, "facts_source": facts_source,
+                  "reject_threshold": threshold})
+    run = services.run_start(source=source, file=path, file_name=Path(path).name, queue=False)
+    return services.run_process(run_id=run.pk)

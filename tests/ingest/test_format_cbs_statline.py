@@ -122,3 +122,16 @@ def test_the_shared_almere_example(db):
     assert loaded.count() == 238
     assert not loaded.filter(buurt=None).exists()
     assert loaded.get(area_code="BU00340101").count == 101
+
+
+def test_through_the_import_run(almere):
+    from .h7_runner import run_through_service
+
+    run = run_through_service(format_code="cbs-statline", facts_source="cbs-misdrijven", path=TYPED)
+    assert (run.status, run.rows_read, run.inserted, run.rejected) == ("succeeded", 17, 10, 5)
+    assert sorted(run.rejected_rows.values_list("line", flat=True)) == [12, 13, 16, 17, 18]
+    strict = run_through_service(format_code="cbs-statline", facts_source="cbs-misdrijven", path=HUMAN, threshold=1,
+                                 code="strict")
+    assert strict.status == "rejected"  # one line in five is above 1%: nothing of it stored
+    assert not AggregateCount.objects.filter(source__code="cbs-misdrijven-maand", year=2024, month=1,
+                                             area_code="BU00340102").exists()

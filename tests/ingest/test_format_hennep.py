@@ -82,3 +82,12 @@ def test_property_types_and_plants():
     assert property_type("Kippenhok") == ("overig", False)
     assert [plants(t) for t in ("ca. 300", "1.200", "40 stekken", "", "onbekend", "200-300", "=1+1")] == [
         300, 1200, 40, None, None, None, None]
+
+
+def test_through_the_import_run(places):
+    from .h7_runner import run_through_service
+
+    run = run_through_service(format_code="hennep", facts_source="hennep", path=REGISTER)
+    assert (run.status, run.rows_read, run.inserted, run.rejected) == ("succeeded", 9, 5, 4)
+    reasons = dict(run.rejected_rows.values_list("line", "reason"))
+    assert "Adres ontbreekt" in reasons[8]

@@ -113,3 +113,11 @@ def test_value_readers():
     assert geometry_point("SRID=28992;POINT(131869 451352)") == (28992, 131869.0, 451352.0)
     assert geometry_point("POINT Z (5.1 52.1 0)") == (None, 5.1, 52.1)
     assert geometry_point("=1+1") is None
+
+
+def test_through_the_import_run(places):
+    from .h7_runner import run_through_service
+
+    run = run_through_service(format_code="meldingen", facts_source="meldingen", path=EXCEL)
+    assert (run.status, run.rows_read, run.inserted, run.rejected) == ("succeeded", 8, 4, 4)
+    assert Incident.objects.filter(source__code="meldingen", import_run=run.pk).count() == 4
