@@ -228,6 +228,17 @@ def _time(rng, profile, unknown_share=0.04):
     return datetime.time(hour, rng.randrange(0, 60, 5))
 
 
+def _inside(lon, lat, ring):
+    """Ray casting: is the point inside the ring?"""
+    inside = False
+    x_prev, y_prev = ring[-1]
+    for x, y in ring:
+        if (y > lat) != (y_prev > lat) and lon < (x_prev - x) * (lat - y) / ((y_prev - y) or 1e-12) + x:
+            inside = not inside
+        x_prev, y_prev = x, y
+    return inside
+
+
 class _Area:
     """What the generator needs of one buurt: its ids, geometry, kind, addresses and crime mix."""
 
@@ -245,9 +256,24 @@ class _Area:
         else:
             factors = {}
         self.business = "bedrij" in lowered
+        self._rings = self._box = None
         self.crime_cumulative = _cumulative([w * factors.get(code, 1) for code, w, *_ in CRIME_MIX])
 
     def point(self, rng):
+        """A random point inside the buurt (rejection sampling in its bounding box; the rings are read once, which
+        keeps forty thousand points fast)."""
+        if self._rings is None:
+            geometry = self.geometry
+            self._rings = [geometry["coordinates"][0]] if geometry["type"] == "Polygon" else [
+                polygon[0] for polygon in geometry["coordinates"]]
+            xs = [p[0] for ring in self._rings for p in ring]
+            ys = [p[1] for ring in self._rings for p in ring]
+            self._box = (min(xs), max(xs), min(ys), max(ys))
+        low_x, high_x, low_y, high_y = self._box
+        for _ in range(200):
+            lon, lat = rng.uniform(low_x, high_x), rng.uniform(low_y, high_y)
+            if any(_inside(lon, lat, ring) for ring in self._rings):
+                return round(lon, 6), round(lat, 6)
         return random_point(self.geometry, rng)
 
     def address(self, rng):
