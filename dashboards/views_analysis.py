@@ -145,6 +145,8 @@ def hotspots_page(request):
                "map_data": map_data, "tile_url": settings.DASHBOARD_TILE_URL,
                "tile_attribution": settings.DASHBOARD_TILE_ATTRIBUTION,
                "cell_sizes": analysis.CELL_SIZES,
+               "month_from": query.date_from.strftime("%Y-%m") if query else "",
+               "month_to": query.date_to.strftime("%Y-%m") if query else "",
                "picked_cell": result.cell_size if result else analysis.DEFAULT_CELL_SIZE,
                **_filter_context(request, query)}
     return render(request, "dashboards/analysis/hotspots.html", context, status=400 if error else 200)
@@ -181,6 +183,7 @@ def dagrapport_page(request, slug):
     print_params = request.GET.copy()
     print_params["print"] = "1"
     context = {"dashboard": dashboard, "query": query, "error": error, "report": report, "form": form, "day": day,
+               "day_iso": day.isoformat() if day else "",
                "printing": printing, "print_query": print_params.urlencode(), "map_points": map_points,
                "tile_url": settings.DASHBOARD_TILE_URL, "tile_attribution": settings.DASHBOARD_TILE_ATTRIBUTION,
                "dagdelen": Dagdeel, "sources": analysis.incident_sources(),
