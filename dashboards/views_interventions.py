@@ -1,6 +1,8 @@
 """Pages of interventions (maatregelen), their effect, and targets (doelstellingen). Reading needs the dashboard
 viewer grant (on some dashboard); the forms need the role 'Maatregelen bewerken'. Thin: reads through the selectors,
 writes through dashboards.services.interventions."""
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -163,6 +165,12 @@ def intervention_edit(request, pk):
 # -- targets -------------------------------------------------------------------------------------------------------
 
 
+def _target_initial():
+    year = datetime.date.today().year
+    source = effect_selectors.effect_sources().filter(code=effect_selectors.DEFAULT_SOURCE).first()
+    return {"baseline_year": year - 1, "target_year": year + 1, "source": source, "change_percent": -10}
+
+
 @require_perm(VIEW_PERM, scope=VIEW_SCOPE)
 def target_list(request):
     rows = []
@@ -171,12 +179,12 @@ def target_list(request):
         rows.append({"progress": progress, "chart": target_chart(progress)})
     can_edit = services.may_edit_interventions(request.user)
     return render(request, "dashboards/interventions/targets.html", {
-        "rows": rows, "can_edit": can_edit, "form": TargetForm() if can_edit else None})
+        "rows": rows, "can_edit": can_edit, "form": TargetForm(initial=_target_initial()) if can_edit else None})
 
 
 @require_perm(EDIT_PERM)
 def target_create(request):
-    form = TargetForm(request.POST or None)
+    form = TargetForm(request.POST or None, initial=_target_initial())
     if request.method == "POST" and form.is_valid():
         try:
             services.target_set(user=request.user, **form.cleaned_data)

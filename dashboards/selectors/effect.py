@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, Sum
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -367,11 +368,11 @@ def _monthly(*, source, municipality, categories, date_from, date_to):
     rows = (
         Rollup.objects.filter(source=source, municipality=municipality, category_id__in=categories,
                               month__gte=date_from, month__lte=date_to)
-        .values("buurt_id", "month").annotate(n=Sum("count")).order_by()
+        .values("buurt_id", "month").annotate(n=Sum("count")).order_by().values_list("buurt_id", "month", "n")
     )
     result = {}
-    for row in rows:
-        result.setdefault(row["buurt_id"], {})[row["month"]] = row["n"]
+    for buurt_id, month, n in rows:
+        result.setdefault(buurt_id, {})[month] = n
     return result
 
 
@@ -437,8 +438,12 @@ def intervention_effect(*, intervention, source=None, today=None):
     metric = "rate" if all(population.get(pk, 0) >= min_inhabitants for pk in treated_ids) else "count"
     effect.level_metric = metric
 
+    empty = {}
+    before_vectors = {pk: [series.get(pk, empty).get(m, 0) for m in before] for pk in all_buurten}
+
     def features(ids):
-        values = [sum(series.get(pk, {}).get(m, 0) for pk in ids) for m in before]
+        vectors = [before_vectors.get(pk, [0] * len(before)) for pk in ids]
+        values = [sum(column) for column in zip(*vectors, strict=True)]
         inhabitants = sum(population.get(pk, 0) for pk in ids)
         if metric == "rate" and inhabitants:
             values = [v / inhabitants * 1000 for v in values]
@@ -490,8 +495,13 @@ def intervention_effect(*, intervention, source=None, today=None):
     return effect
 
 
+def _n(value, places):
+    """A number as the user's language writes it (decimal comma in Dutch)."""
+    return number_format(round(value, places), places)
+
+
 def _pct(value):
-    return f"{value:+.0f}%"
+    return ("+" if value > 0 else "") + number_format(round(value), 0) + "%"
 
 
 def _judge(effect, *, ring, t_earlier):
@@ -539,8 +549,8 @@ def _judge(effect, *, ring, t_earlier):
             warnings.append(_(
                 "De controlebuurten waren vóór de start niet goed vergelijkbaar: in de tweede helft van de periode "
                 "ervoor veranderden de behandelde buurten al significant anders dan de controlebuurten (verhouding "
-                "%(rr).2f). De vergelijking is daardoor zwakker."
-            ) % {"rr": effect.pretrend.value})
+                "%(rr)s). De vergelijking is daardoor zwakker."
+            ) % {"rr": _n(effect.pretrend.value, 2)})
         else:
             effect.maryland_level = 3
             effect.maryland_reason = _("Voor- en nameting in behandelde buurten én in vergelijkbare controlebuurten "
@@ -556,14 +566,14 @@ def _judge(effect, *, ring, t_earlier):
         if rr is not None and rr.value is not None:
             low, high = rr.ci95
             text = _(
-                "Verhoudingsmaat (verschil-in-verschillen): %(rr).2f, 95%%-betrouwbaarheidsinterval %(low).2f – "
-                "%(high).2f. De behandelde buurten veranderden met %(t)s, de controlebuurten met %(c)s. "
-            ) % {"rr": rr.value, "low": low, "high": high,
+                "Verhoudingsmaat (verschil-in-verschillen): %(rr)s, 95%%-betrouwbaarheidsinterval %(low)s – "
+                "%(high)s. De behandelde buurten veranderden met %(t)s, de controlebuurten met %(c)s. "
+            ) % {"rr": _n(rr.value, 2), "low": _n(low, 2), "high": _n(high, 2),
                  "t": _pct(t.change_percent), "c": _pct(c.change_percent)}
             if high < 1:
-                text += _("Na de start daalde het aantal in de behandelde buurten naar verhouding ongeveer %(p).0f%% "
+                text += _("Na de start daalde het aantal in de behandelde buurten naar verhouding ongeveer %(p)s%% "
                           "meer dan in de controlebuurten; het interval ligt geheel onder 1, dus toeval alleen is "
-                          "een onwaarschijnlijke verklaring.") % {"p": (1 - rr.value) * 100}
+                          "een onwaarschijnlijke verklaring.") % {"p": _n((1 - rr.value) * 100, 0)}
             elif low > 1:
                 text += _("Na de start steeg het aantal in de behandelde buurten naar verhouding meer dan in de "
                           "controlebuurten; het interval ligt geheel boven 1.")
@@ -577,11 +587,11 @@ def _judge(effect, *, ring, t_earlier):
         if wdd is not None and wdd.value is not None:
             low, high = wdd.ci95
             text = _(
-                "Gewogen verplaatsingsverschil (WDD, Wheeler & Ratcliffe 2018): %(wdd).1f incidenten (standaardfout "
-                "%(se).1f; 95%%-interval %(low).1f tot %(high).1f). Dit is het aantal incidenten meer (+) of minder "
+                "Gewogen verplaatsingsverschil (WDD, Wheeler & Ratcliffe 2018): %(wdd)s incidenten (standaardfout "
+                "%(se)s; 95%%-interval %(low)s tot %(high)s). Dit is het aantal incidenten meer (+) of minder "
                 "(−) dan verwacht, in de behandelde buurten en de ring samen, na correctie voor de verandering in de "
                 "controlebuurten. "
-            ) % {"wdd": wdd.value, "se": wdd.se, "low": low, "high": high}
+            ) % {"wdd": _n(wdd.value, 1), "se": _n(wdd.se, 1), "low": _n(low, 1), "high": _n(high, 1)}
             if high < 0:
                 text += _("Ook met verplaatsing meegerekend is de daling groter dan toeval verklaart.")
             elif low > 0:
@@ -596,15 +606,15 @@ def _judge(effect, *, ring, t_earlier):
         if ring_rr is not None:
             if ring_rr > 1.1:
                 paragraphs.append(_(
-                    "In de ring rond de behandelde buurten namen de incidenten naar verhouding toe (%(rr).2f ten "
+                    "In de ring rond de behandelde buurten namen de incidenten naar verhouding toe (%(rr)s ten "
                     "opzichte van hun controlebuurten): mogelijk is een deel verplaatst naar de buurten eromheen."
-                ) % {"rr": ring_rr})
+                ) % {"rr": _n(ring_rr, 2)})
             elif ring_rr < 0.9:
                 paragraphs.append(_(
-                    "Ook in de ring rond de behandelde buurten daalden de incidenten naar verhouding (%(rr).2f ten "
+                    "Ook in de ring rond de behandelde buurten daalden de incidenten naar verhouding (%(rr)s ten "
                     "opzichte van hun controlebuurten): dat past bij uitstraling van het effect (\u2018diffusion of "
                     "benefits\u2019), niet bij verplaatsing."
-                ) % {"rr": ring_rr})
+                ) % {"rr": _n(ring_rr, 2)})
             else:
                 paragraphs.append(_("In de ring rond de behandelde buurten is geen duidelijke verplaatsing of "
                                     "uitstraling te zien."))

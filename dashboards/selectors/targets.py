@@ -53,6 +53,10 @@ class TargetProgress:
         return (self.projected - self.baseline_count) / self.baseline_count * 100
 
     @property
+    def change_so_far_sign(self):
+        return "+" if self.change_so_far and self.change_so_far > 0 else ""
+
+    @property
     def attribution(self):
         return _("Bron: %(source)s") % {"source": self.target.source.attribution}
 
