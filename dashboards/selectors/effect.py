@@ -612,8 +612,8 @@ def _judge(effect, *, ring, t_earlier):
             elif ring_rr < 0.9:
                 paragraphs.append(_(
                     "Ook in de ring rond de behandelde buurten daalden de incidenten naar verhouding (%(rr)s ten "
-                    "opzichte van hun controlebuurten): dat past bij uitstraling van het effect (\u2018diffusion of "
-                    "benefits\u2019), niet bij verplaatsing."
+                    "opzichte van hun controlebuurten): dat past bij uitstraling van het effect (‘diffusion of "
+                    "benefits’), niet bij verplaatsing."
                 ) % {"rr": _n(ring_rr, 2)})
             else:
                 paragraphs.append(_("In de ring rond de behandelde buurten is geen duidelijke verplaatsing of "
