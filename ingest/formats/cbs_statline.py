@@ -29,6 +29,7 @@ import tempfile
 import unicodedata
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboards.catalogue import TOTAL_CODE
 from dashboards.services.facts import aggregate_counts_load
@@ -65,7 +66,7 @@ def _show(value, size=40):
 @register
 class CbsStatline(Format):
     code = "cbs-statline"
-    name = "CBS/Politie open data (StatLine 47018NED/47022NED)"
+    name = gettext_lazy("CBS/Politie open data (StatLine 47018NED/47022NED)")
     columns = {
         "soort_misdrijf": ("SoortMisdrijf", "Soort misdrijf", "soort_misdrijf", "Soorten misdrijven"),
         "area": ("WijkenEnBuurten", "Wijken en buurten", "buurtcode", "gebiedscode", "Regio's", "Regios",

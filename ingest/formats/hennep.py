@@ -20,6 +20,7 @@ import hashlib
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from areas.normalize import fold
 from dashboards.services.facts import dagdeel_of
@@ -112,7 +113,7 @@ class _Clearing:
 @register
 class Hennep(Format):
     code = "hennep"
-    name = "Hennepruimingen (adresniveau)"
+    name = gettext_lazy("Hennepruimingen")
     columns = {
         "date": ("datum ruiming", "ruimingsdatum", "datum_ruiming", "datum ontmanteling", "ontmanteld op",
                  "datum", "date"),

@@ -22,6 +22,7 @@ import zoneinfo
 import numpy as np
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from areas.normalize import fold
 from dashboards.services.facts import dagdeel_of, incidents_load
@@ -251,7 +252,7 @@ class _Item:
 @register
 class Meldingen(Format):
     code = "meldingen"
-    name = "Gemeentelijke meldingen (Signalen-export)"
+    name = gettext_lazy("Gemeentelijke meldingen")
     columns = {
         "id": ("id", "meldingnummer", "melding nummer", "nummer", "signaal id", "signal id", "melding id",
                "meldingsnummer"),
