@@ -19,7 +19,7 @@ def import_run_process(self, run_id):
     try:
         run = services.run_process(run_id=run_id)
     except services.SourceBusy as exc:
-        if self.request.is_eager:
+        if self.request.is_eager or self.request.called_directly:
             return None  # in-process: the inbox scan (beat) or the next command picks the queued run up
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from None
     return run.status
