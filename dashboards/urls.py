@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("dashboards.urls_analysis")),  # opvallend, attenderingen, hotspots, dagrapport
     path("", include("dashboards.urls_interventions")),  # maatregelen, effect, doelen
     path("", include("dashboards.urls_figures")),  # dashboard, buurt page, exports
+    path("", include("dashboards.urls_hennep")),  # the address-level dashboard's export (views_hennep)
 ]
