@@ -21,9 +21,11 @@ class Bar:
 
 
 def nice_ceiling(value):
-    """1, 2, 2.5, 5 × 10^k at or above value (at least 1)."""
+    """1, 2, 2.5, 5 × 10^k at or above value (at least 1; up to 20 a multiple of 4)."""
     if value <= 1:
         return 1
+    if value <= 20:  # small counts: a multiple of 4, so the five ticks are whole numbers
+        return 4 * math.ceil(value / 4)
     exponent = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if step * exponent >= value:

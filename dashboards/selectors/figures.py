@@ -373,11 +373,27 @@ def area_geometries(municipality, level=LEVEL_BUURT):
     if geometries is None:
         model = Wijk if level == LEVEL_WIJK else Buurt
         scope = {"municipality": municipality} if level == LEVEL_WIJK else {"wijk__municipality": municipality}
-        geometries = {code: json.dumps(geometry, separators=(",", ":"))
-                      for code, geometry in model.objects.filter(**scope).values_list("code", "geometry")
-                      if geometry}
+        shapes = {code: geometry for code, geometry in model.objects.filter(**scope).values_list("code", "geometry")}
+        if level == LEVEL_WIJK and not all(shapes.values()):
+            shapes = {**_wijk_shapes_from_buurten(municipality), **{c: g for c, g in shapes.items() if g}}
+        geometries = {code: json.dumps(geometry, separators=(",", ":")) for code, geometry in shapes.items() if geometry}
         cache.set(key, geometries, GEOMETRY_TIMEOUT)
     return geometries
+
+
+def _wijk_shapes_from_buurten(municipality):
+    """A wijk without its own shape is the union of its buurten (geography often loads buurt shapes only)."""
+    from shapely import unary_union
+    from shapely.geometry import mapping, shape
+
+    parts = {}
+    for wijk_code, geometry in (Buurt.objects.filter(wijk__municipality=municipality, geometry__isnull=False)
+                                .values_list("wijk__code", "geometry")):
+        try:
+            parts.setdefault(wijk_code, []).append(shape(geometry).buffer(0))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue  # a broken shape leaves the wijk without a map area; its figures stay in the table
+    return {code: mapping(unary_union(shapes).simplify(0.00002)) for code, shapes in parts.items()}
 
 
 # -- area of a trend or grid -----------------------------------------------------------------------------------

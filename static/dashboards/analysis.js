@@ -23,6 +23,28 @@
     return map;
   }
 
+  function outline(map, data) {
+    if (data && data.outline) {
+      L.geoJSON(data.outline, {
+        style: { color: "#555", weight: 1.5, fillColor: "#ffffff", fillOpacity: 0.6 }, interactive: false
+      }).addTo(map);
+    }
+  }
+
+  function refitOnPrint(map, bounds, options) {
+    // The printed map has another size than on screen: redraw it for the paper and back.
+    function refit() {
+      map.invalidateSize(false);
+      if (bounds) map.fitBounds(bounds, options);
+    }
+    window.addEventListener("beforeprint", refit);
+    window.addEventListener("afterprint", refit);
+    if (window.matchMedia) {
+      var query = window.matchMedia("print");
+      if (query.addEventListener) query.addEventListener("change", refit);
+    }
+  }
+
   function densityClass(value, max) {
     var share = max > 0 ? value / max : 0;
     if (share > 0.6) return "#b30000";
@@ -36,6 +58,7 @@
     var data = readJson("hotspot-data");
     if (!element || !data || typeof L === "undefined") return;
     var map = baseMap(element);
+    outline(map, data);
     var max = 0;
     data.cells.forEach(function (c) { if (c.d > max) max = c.d; });
     var group = L.featureGroup();
@@ -52,6 +75,7 @@
     group.addTo(map);
     if (group.getLayers().length) {
       map.fitBounds(group.getBounds());
+      refitOnPrint(map, group.getBounds());
     } else {
       map.setView([52.37, 5.22], 12);
     }
@@ -59,9 +83,11 @@
 
   function dagrapportMap() {
     var element = document.getElementById("dagrapport-map");
-    var points = readJson("dagrapport-data");
-    if (!element || !points || typeof L === "undefined") return;
+    var data = readJson("dagrapport-data");
+    if (!element || !data || typeof L === "undefined") return;
+    var points = data.points;
     var map = baseMap(element);
+    outline(map, data);
     var group = L.featureGroup();
     var letters = ["N", "O", "M", "A", "?"];
     points.forEach(function (p) {
@@ -75,11 +101,18 @@
       group.addLayer(marker);
     });
     group.addTo(map);
+    var bounds = null;
     if (group.getLayers().length) {
-      map.fitBounds(group.getBounds().pad(0.15), { maxZoom: 14 });
+      bounds = group.getBounds().pad(0.15);
+    } else if (data.outline) {
+      bounds = L.geoJSON(data.outline).getBounds();
+    }
+    if (bounds) {
+      map.fitBounds(bounds, { maxZoom: 14 });
     } else {
       map.setView([52.37, 5.22], 11);
     }
+    refitOnPrint(map, bounds, { maxZoom: 14 });
     var report = document.querySelector("[data-autoprint]");
     if (report) {
       window.setTimeout(function () { window.print(); }, 600);

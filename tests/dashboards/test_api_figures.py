@@ -131,3 +131,16 @@ def test_the_map_takes_a_flat_number_of_queries(world, viewer):
         body = client.get(url, HTTP_ACCEPT="application/geo+json").json()
     assert len(body["features"]) == 19
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_wijken_without_a_shape_get_the_union_of_their_buurten(world, viewer):
+    from areas.models import Wijk
+
+    Wijk.objects.filter(code="WK003401").update(geometry=None)
+    body = api(viewer).get(f"/api/v1/dashboards/buurtveiligheid/buurten?{PERIOD}&level=wijk",
+                           HTTP_ACCEPT="application/geo+json").json()
+    stad = next(f for f in body["features"] if f["id"] == "WK003401")
+    # Centrum (5.00-5.01) and Stadswold (5.01-5.02) side by side: one polygon 5.00-5.02
+    assert stad["geometry"]["type"] == "Polygon"
+    xs = [x for x, _y in stad["geometry"]["coordinates"][0]]
+    assert min(xs) == pytest.approx(5.0) and max(xs) == pytest.approx(5.02)
