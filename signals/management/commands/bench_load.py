@@ -33,7 +33,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from bench import calibration_ms
+from bench import calibration_ms, dashboards, ingest
 from bench.clients import BulkChecker, SearchClients, pooled
 from bench.server import (
     BenchError,
@@ -98,6 +98,11 @@ class Command(BaseCommand):
         parser.add_argument("--searches", type=int, default=500)
         parser.add_argument("--users", type=int, default=10)
         parser.add_argument("--seed", type=int, default=2026)
+        # the dashboard figures (issue 10) and the ingest (issue 11), in the same run: bench/dashboards.py, ingest.py
+        parser.add_argument("--skip-dashboards", action="store_true", help="Sla de dashboardmeting over.")
+        parser.add_argument("--skip-ingest", action="store_true", help="Sla de importmeting over.")
+        parser.add_argument("--incidents", type=int, default=dashboards.DEFAULT_INCIDENTS)
+        parser.add_argument("--ingest-rows", type=int, default=ingest.DEFAULT_ROWS)
 
     # ------------------------------------------------------------------------------------------------ driver
 
@@ -125,6 +130,7 @@ class Command(BaseCommand):
                 self.current_tree = self._archive(opts["current_ref"])
             if not opts["skip_volume"]:
                 self.results["volume"] = self._volume(url)
+            self._dashboards_and_ingest(url, target["NAME"])
             installs = []
             if not opts["no_baseline"]:
                 self._say(f"\n== Code van vóór issue 9: {opts['baseline_ref']} (git archive) ==")
@@ -146,7 +152,7 @@ class Command(BaseCommand):
             for tree in self.cleanup:
                 shutil.rmtree(tree, ignore_errors=True)
             self.results["calibration_end"] = calibration_ms()
-            if self.results.get("load") or self.results.get("volume"):
+            if any(self.results.get(key) for key in ("load", "volume", "dashboards", "ingest")):
                 failures = self._report()
             if finished:
                 shutil.rmtree(self.workdir, ignore_errors=True)
@@ -249,6 +255,29 @@ class Command(BaseCommand):
         self._say(f"één client via gunicorn: {len(single.ok)} zoekvragen, p50 {_fmt(single.p50, 2)} ms, "
                   f"p95 {_fmt(single.pct(95), 2)} ms, p99 {_fmt(single.pct(99), 2)} ms, status {single.statuses}")
         return {"inprocess": rows, "http": single}
+
+    def _dashboards_and_ingest(self, url, name):
+        """Issue 10's figures on 10M incidents and issue 11's import rate (each in its own database; a failure is
+        reported in the table and the search benchmark still runs)."""
+        o = self.opts
+        common = {"seed": o["seed"], "cache_url": self.cache_url, "platform_db": settings.DATABASES["default"],
+                  "say": self._say, "secret": self.secret}
+        jobs = []
+        if not o["skip_dashboards"]:
+            jobs.append(("dashboards", lambda: dashboards.run(
+                with_database_name(url, dashboards.database_name(name, o["incidents"])), incidents=o["incidents"],
+                clients=o["clients"], workers=o["workers"], duration=o["duration"], workdir=self.workdir, **common)))
+        if not o["skip_ingest"]:
+            jobs.append(("ingest", lambda: ingest.run(with_database_name(url, f"{name}_ingest"), rows=o["ingest_rows"],
+                                                      **common)))
+        for key, job in jobs:
+            self._say(f"\n== {key} ==")
+            try:
+                self.results[key] = job()
+            except BenchError as exc:
+                self._say(f"{key}: mislukt: {exc}")
+                self.results[key] = {"lines": [f"{key}: mislukt: {str(exc).splitlines()[0]}"], "failures": [
+                    f"{key} mislukt"]}
 
     def _api_token(self, tree, env, username):
         result = check_manage(tree, ["api_token", username], env, f"api_token {username}")
@@ -432,6 +461,15 @@ class Command(BaseCommand):
               f"{single.pct(95):>8.2f} {single.pct(99):>8.2f}   doel p95 <= 20 ms")
             if not single.pct(95) <= 20:
                 failures.append(f"één client via gunicorn: p95 {single.pct(95):.1f} ms > 20 ms")
+        for key in ("dashboards", "ingest"):
+            part = r.get(key)
+            if part:
+                w("")
+                lines, missed = (part["lines"], part["failures"]) if isinstance(part, dict) else (part.lines,
+                                                                                                  part.failures)
+                for line in lines:
+                    w(line)
+                failures.extend(missed)
         loads = [x for x in (r.get("load") or []) if "load" in x]
         if loads:
             w("")
