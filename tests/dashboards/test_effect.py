@@ -206,3 +206,35 @@ def test_a_short_after_period_is_flagged(grid, editor):
     effect = intervention_effect(intervention=intervention, today=D(2026, 1, 20))
     assert effect.periods.months == 2  # Nov and Dec 2025 (the source has no later data)
     assert any("nog maar 2 maanden" in w for w in effect.warnings)
+
+
+def test_controls_that_diverged_before_the_start_lower_the_level_to_2(grid, editor):
+    """Only the treated buurt rises before the start; every candidate falls: the best controls still run the other
+    way, the pre-trend check sees it and the design is not called comparable."""
+    before, after = months(D(2024, 1, 1), 12), months(D(2025, 1, 1), 12)
+    series = {}
+    for cell in grid.cells:
+        if cell == (0, 0):
+            counts = {m: 4 + 2 * k for k, m in enumerate(before)}  # 4 → 26
+        else:
+            counts = {m: 26 - 2 * k for k, m in enumerate(before)}  # 26 → 4
+        counts.update({m: 10 for m in after})
+        series[cell] = counts
+    grid.load(series)
+    intervention = intervention_create(user=editor, name="Tegen de stroom", kind="surveillance",
+                                       buurten=[grid.cells[(0, 0)]], start=D(2025, 1, 1))
+    effect = intervention_effect(intervention=intervention, today=D(2026, 2, 15))
+    assert effect.groups["control"].buurten
+    low, high = effect.pretrend.ci95
+    assert low > 1  # the second half against the first: treated up, controls down
+    assert effect.maryland_level == 2
+    assert any("niet goed vergelijkbaar" in w for w in effect.warnings)
+
+
+def test_no_whole_month_after_the_start_gives_no_figures(grid, editor):
+    _load_scenario(grid)
+    intervention = intervention_create(user=editor, name="Gepland", kind="camera", buurten=[grid.cells[(0, 0)]],
+                                       start=D(2026, 3, 1))
+    effect = intervention_effect(intervention=intervention, today=D(2026, 2, 15))
+    assert effect.periods is None and effect.rate_ratio is None and effect.maryland_level is None
+    assert "nog geen hele maand" in effect.explanation_text

@@ -189,3 +189,13 @@ def test_the_service_refuses_a_viewer(grid, people):
     with pytest.raises(PermissionDenied):
         intervention_create(user=people["viewer"], name="X", kind="camera", buurten=[grid.cells[(0, 0)]],
                             start=D(2025, 1, 1))
+
+
+def test_a_planned_intervention_has_a_page_and_an_effect_without_figures(grid, people):
+    planned = intervention_create(user=people["editor"], name="Gepland", kind="camera",
+                                  buurten=[grid.cells[(0, 0)]], start=D(2099, 1, 1))
+    page = login(Client(), people["viewer"]).get(f"/dashboards/maatregelen/{planned.pk}/")
+    assert page.status_code == 200 and "nog geen hele maand" in page.content.decode()
+    data = api(people["viewer"]).get(f"/api/v1/interventions/{planned.pk}/effect").json()
+    assert data["periods"] is None and data["rateRatio"] is None and data["marylandLevel"] is None
+    assert data["treated"]["buurten"] == [{"code": grid.cells[(0, 0)].code, "name": "Buurt 0-0"}]
