@@ -1,5 +1,7 @@
 """bag-adressen: BAG addresses in the NLExtract layout and the variant with nummeraanduiding; buurt by point in
 polygon; letters, additions, no postcode and berths kept; upserts by BAG id; the address search finds them."""
+import json
+
 import pytest
 
 from areas.models import Address, Buurt, Municipality, Wijk
@@ -120,3 +122,37 @@ def test_bad_rows_are_rejected_and_duplicates_counted():
     assert result.ctx.notes["zonder bruikbare coördinaten (geen locatie, geen buurt)"] == 1
     inside = address("0999200000000001")
     assert 5.38 < inside.lon < 5.39 and 52.15 < inside.lat < 52.16  # RD 155000/463000 is Amersfoort's origin
+
+
+def test_reference_data_through_the_import_runs(tmp_path, settings):
+    """The three reference sources as a municipality fills an empty installation: boundaries, kerncijfers, addresses,
+    each through ingest's run (file stored, read, one transaction, counts on the run); then the search finds it."""
+    from ingest.models import ImportRun, ImportSource
+    from ingest.services import run_process, run_start
+
+    settings.MEDIA_ROOT = tmp_path
+    buurt = {"type": "Feature", "properties": {"BU_CODE": "BU03630000", "BU_NAAM": "West", "WK_CODE": "WK036300",
+                                               "GM_CODE": "GM0363", "GM_NAAM": "Amsterdam", "AANT_INW": 1200},
+             "geometry": WEST}
+    geojson = tmp_path / "buurten_2024.geojson"
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": [buurt]}))
+    kerncijfers = tmp_path / "kerncijfers.csv"
+    kerncijfers.write_text("WijkenEnBuurten;Perioden;AantalInwoners_5;HuishoudensTotaal_28\n"
+                           "BU03630000;2024JJ00;1250;700\n", encoding="utf-8")
+    steps = [("cbs-gebieden", geojson), ("cbs-kerncijfers", kerncijfers), ("bag-adressen", NUMMERAANDUIDING)]
+    runs = {}
+    for code, path in steps:
+        source = ImportSource.objects.create(code=code, name=code, format=code)
+        with path.open("rb") as handle:
+            run = run_start(source=source, file=handle, file_name=path.name, queue=False)
+        runs[code] = run_process(run_id=run.pk)
+    assert {code: run.status for code, run in runs.items()} == dict.fromkeys(runs, ImportRun.Status.SUCCEEDED)
+    assert (runs["cbs-gebieden"].inserted, runs["bag-adressen"].inserted) == (1, 18)
+    # the GeoJSON brought 1200 inhabitants for 2024, the kerncijfers 1250 and a new indicator
+    assert (runs["cbs-kerncijfers"].inserted, runs["cbs-kerncijfers"].updated) == (1, 1)
+    from areas.models import AreaIndicator, Population
+
+    assert dict(Population.objects.values_list("year", "inhabitants")) == {2024: 1250}
+    assert AreaIndicator.objects.get().value == 700
+    found = address_search(q="Taandwarsstraat 99 Amsterdam")
+    assert found.kind == KIND_EXACT and found.address.buurt.code == "BU03630000"
