@@ -137,6 +137,7 @@ def hotspots_page(request):
         result = analysis.hotspots(query=query, cell_size=form.cell_size() if form.is_bound else
                                   analysis.DEFAULT_CELL_SIZE)
         map_data = {
+            "outline": analysis.municipality_outline(query.municipality) if not settings.DASHBOARD_TILE_URL else None,
             "cellSize": result.cell_size,
             "cells": [{"b": c.bounds, "n": c.count, "d": c.density, "z": c.z, "h": c.hotspot}
                       for c in result.cells if c.count or c.hotspot or c.density >= 1],
@@ -175,16 +176,19 @@ def dagrapport_page(request, slug):
         if printing:
             label = day.isoformat() if day else f"{report.start:%Y-%m-%d %H:%M}–{report.end:%Y-%m-%d %H:%M}"
             dagrapport_print_record(user=request.user, dashboard=dashboard, label=label, count=report.total)
-    map_points = []
+    map_data = None
     if report:
-        map_points = [{"lon": r.lon, "lat": r.lat, "d": r.dagdeel,
+        outline = None
+        if not settings.DASHBOARD_TILE_URL:
+            outline = analysis.municipality_outline(query.municipality)
+        map_data = {"outline": outline, "points": [{"lon": r.lon, "lat": r.lat, "d": r.dagdeel,
                        "t": r.occurred_time.strftime("%H:%M") if r.occurred_time else "", "c": r.category,
-                       "b": r.buurt} for r in report.rows if r.lon is not None]
+                       "b": r.buurt} for r in report.rows if r.lon is not None]}
     print_params = request.GET.copy()
     print_params["print"] = "1"
     context = {"dashboard": dashboard, "query": query, "error": error, "report": report, "form": form, "day": day,
                "day_iso": day.isoformat() if day else "",
-               "printing": printing, "print_query": print_params.urlencode(), "map_points": map_points,
+               "printing": printing, "print_query": print_params.urlencode(), "map_data": map_data,
                "tile_url": settings.DASHBOARD_TILE_URL, "tile_attribution": settings.DASHBOARD_TILE_ATTRIBUTION,
                "dagdelen": Dagdeel, "sources": analysis.incident_sources(),
                "picked_source": query.source.code if query else ""}

@@ -4,6 +4,7 @@ Opvallend reads WeekRollup only, in one GROUP BY per buurt × theme. Hotspots an
 incidents of one municipality and a bounded period (one query each), which analysis pages may do.
 """
 import datetime
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -232,9 +233,8 @@ class Hotspots:
         return len(self.cells)
 
 
-def _study_mask(grid, municipality):
-    """Cells whose centre lies in one of the municipality's buurt shapes; None without shapes."""
-    import shapely
+def _municipality_area(municipality):
+    """The union of the municipality's buurt shapes (WGS84 shapely geometry), or None without shapes."""
     from shapely.geometry import shape
     from shapely.ops import unary_union
 
@@ -242,8 +242,31 @@ def _study_mask(grid, municipality):
     if not shapes:
         return None
     try:
-        area = unary_union([shape(g) for g in shapes])
+        return unary_union([shape(g).buffer(0) for g in shapes])
     except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+
+
+def municipality_outline(municipality, tolerance=0.0004):
+    """The municipality's outline as GeoJSON (simplified to about 40 m), the background of the analysis maps when no
+    tile layer is configured; None without buurt shapes."""
+    import shapely
+    from shapely.geometry import mapping
+
+    area = _municipality_area(municipality)
+    if area is None or area.is_empty:
+        return None
+    simplified = shapely.set_precision(area.simplify(tolerance, preserve_topology=True), 0.00001)
+    return {"type": "Feature", "properties": {"name": municipality.name},
+            "geometry": json.loads(json.dumps(mapping(simplified)))}
+
+
+def _study_mask(grid, municipality):
+    """Cells whose centre lies in one of the municipality's buurt shapes; None without shapes."""
+    import shapely
+
+    area = _municipality_area(municipality)
+    if area is None:
         return None
     area = shapely.transform(area, lambda x, y: _transformer().transform(x, y), interleaved=False)
     cols, rows = np.meshgrid(np.arange(grid.cols), np.arange(grid.rows))
@@ -320,6 +343,11 @@ class Dagrapport:
     @property
     def total(self):
         return len(self.rows)
+
+    @property
+    def summary(self):
+        """[(dagdeel label, count)]; 'onbekend' only when it has incidents."""
+        return [(label, len(rows)) for value, label, rows in self.groups if rows or value != Dagdeel.ONBEKEND]
 
 
 def dagrapport_window(*, day=None, now=None):

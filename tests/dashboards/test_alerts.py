@@ -14,6 +14,7 @@ from dashboards.selectors.analysis import opvallend_period
 from dashboards.services import alerts as services
 from tests.dashboards.analysis_fixtures import AnalysisWorld, weekly
 from tests.factories import admins, login, make_user
+from tests.test_responsive_tables import unlabelled_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,8 @@ def test_subscribing_on_the_page_and_the_in_app_list(world):
     assert alert.period_end == world.period.current_to
     html = client.get("/dashboards/attenderingen/").content.decode()
     assert "Centrum" in html and "nieuw" in html
+    tables, problems = unlabelled_cells(html)
+    assert len(tables) == 2 and not problems, problems
     assert "1 ongelezen attendering" in client.get("/dashboards/opvallend/").content.decode()
     assert client.post("/dashboards/attenderingen/gelezen/").status_code == 302
     alert.refresh_from_db()

@@ -11,6 +11,7 @@ from audit.models import AccessEvent
 from dashboards.models import Category, Source
 from tests.dashboards.analysis_fixtures import AnalysisWorld
 from tests.factories import login, make_user
+from tests.test_responsive_tables import unlabelled_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,8 @@ def test_the_last_24_hours_per_dagdeel(world):
     assert "Woninginbraak" in html or world.burglary.name in html
     assert "Dam" not in html  # another municipality
     assert "Bron: Politie" in html and 'id="dagrapport-map"' in html
+    tables, problems = unlabelled_cells(html)  # tables reflow on a phone: every cell names its column
+    assert tables and not problems, problems
     # locations rounded to about 100 m; no address or other personal data
     assert all(r.lon == 5.213 and r.lat == 52.371 for r in report.rows if r.lon is not None)
     assert "5.2134567" not in html

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from dashboards.selectors.analysis import analysis_query_from_params, hotspots, to_rd
 from tests.dashboards.analysis_fixtures import AnalysisWorld
 from tests.factories import login, make_user
+from tests.test_responsive_tables import unlabelled_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +95,8 @@ def test_the_page_shows_a_map_and_the_table(world):
     html = response.content.decode()
     assert 'id="hotspot-map"' in html and 'id="hotspot-data"' in html and "vendor/leaflet/dist/leaflet.js" in html
     assert "Benjamini en Hochberg" in html and "p na FDR-correctie" in html
+    tables, problems = unlabelled_cells(html)  # tables reflow on a phone: every cell names its column
+    assert tables and not problems, problems
     assert "<script>" not in html.replace('<script id="hotspot-data" type="application/json">', "")
     assert client.get("/dashboards/hotspots/?cell=123").status_code == 400
     assert client.get("/dashboards/hotspots/?source=hennep").status_code == 400

@@ -13,6 +13,7 @@ from dashboards.models import Source, Theme
 from dashboards.selectors.analysis import opvallend, opvallend_period
 from tests.dashboards.analysis_fixtures import AnalysisWorld, spread, weekly
 from tests.factories import login, make_user
+from tests.test_responsive_tables import unlabelled_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,8 @@ def test_the_page_lists_the_rise_with_the_weeks_used(world):
     html = response.content.decode()
     assert "Centrum" in html and "BU00340101" in html and "WOS / High Impact Crime" in html
     assert p.current_weeks[0] in html and "Bron: Politie" in html
+    tables, problems = unlabelled_cells(html)  # tables reflow on a phone: every cell names its column
+    assert tables and not problems, problems
     assert client.get("/dashboards/opvallend/?themes=geweld").content.decode().count("BU00340101") == 0
     assert client.get("/dashboards/opvallend/?source=hennep").status_code == 400
     assert client.get("/dashboards/opvallend/?themes=bestaat-niet").status_code == 400
