@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from areas.models import AreaIndicator, Buurt, Population, Wijk
 
@@ -542,9 +543,9 @@ class BuurtProfile:
 
 
 INDICATOR_LABELS = {
-    "huishoudens": "Huishoudens",
-    "bevolkingsdichtheid": "Bevolkingsdichtheid (inwoners per km²)",
-    "woz_gemiddeld": "Gemiddelde WOZ-waarde (× 1000 euro)",
+    "huishoudens": gettext_noop("Huishoudens"),
+    "bevolkingsdichtheid": gettext_noop("Bevolkingsdichtheid (inwoners per km²)"),
+    "woz_gemiddeld": gettext_noop("Gemiddelde WOZ-waarde (× 1000 euro)"),
 }
 
 
