@@ -253,6 +253,10 @@ def _buurt_features_store(features, wijken) -> dict:
             changes = True
         status[("buurt", feature.code)] = "updated" if changes else "unchanged"
 
+    # write only what is new or changed (a re-delivery of the same file writes nothing)
+    changed = {f.code for f in features if status[("buurt", f.code)] != "unchanged"}
+    current = [f for f in current if f.code in changed]
+    features = [f for f in features if f.code in changed]
     if current:
         Buurt.objects.bulk_create(
             [
@@ -264,7 +268,7 @@ def _buurt_features_store(features, wijken) -> dict:
             unique_fields=["code"],
             update_fields=["name", "wijk", "indeling_jaar", "geometry"],
         )
-    ids = dict(Buurt.objects.filter(code__in=codes).values_list("code", "pk"))
+    ids = dict(Buurt.objects.filter(code__in=[f.code for f in features]).values_list("code", "pk"))
     shaped = [f for f in features if f.geometry is not None]
     if shaped:
         BuurtBoundary.objects.bulk_create(
