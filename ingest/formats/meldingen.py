@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from areas.normalize import fold
 from dashboards.services.facts import dagdeel_of, incidents_load
 
+from ..geo import NL_LAT, NL_LON
 from .base import Format, Reject, Rejected, in_rd_bounds, parse_datetime, parse_decimal, register
 
 AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
@@ -177,8 +178,6 @@ def rd_to_wgs84(xs, ys):
 
 def in_netherlands(lon, lat):
     """One point in the box around the Netherlands of ingest.geo (a scalar test: per line, not per batch)."""
-    from ingest.geo import NL_LAT, NL_LON
-
     return NL_LON[0] <= lon <= NL_LON[1] and NL_LAT[0] <= lat <= NL_LAT[1]
 
 
