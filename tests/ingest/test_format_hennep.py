@@ -91,3 +91,24 @@ def test_through_the_import_run(places):
     assert (run.status, run.rows_read, run.inserted, run.rejected) == ("succeeded", 9, 5, 4)
     reasons = dict(run.rejected_rows.values_list("line", "reason"))
     assert "Adres ontbreekt" in reasons[8]
+
+
+def test_an_excel_register(places, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Zaaknummer", "Datum ruiming", "Tijdstip", "Postcode", "Huisnummer", "Huisletter", "Soort pand",
+                  "Aantal planten", "Melder"])
+    sheet.append(["Z-1", datetime.datetime(2024, 6, 3), datetime.time(14, 5), "9901AA", 14, "A", "Maisonnette", 120,
+                  "Politie"])
+    sheet.append(["Z-2", datetime.datetime(2024, 6, 4), None, "9901AB", 5, None, "Bedrijfsunit", "=A1*2", "Politie"])
+    path = tmp_path / "hennep.xlsx"
+    book.save(path)
+    result = run_format("hennep", path)
+    assert result.rejected == []
+    found = clearings()
+    assert (found["Z-1"].address.bag_id, found["Z-1"].occurred_time, found["Z-1"].dagdeel, found["Z-1"].quantity,
+            found["Z-1"].property_type) == ("0999200000000015", datetime.time(14, 5), Dagdeel.MIDDAG, 120, "flat")
+    assert (found["Z-2"].buurt_id, found["Z-2"].dagdeel, found["Z-2"].quantity, found["Z-2"].property_type) == (
+        places.b.pk, Dagdeel.ONBEKEND, None, "bedrijfspand")
