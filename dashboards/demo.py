@@ -62,8 +62,11 @@ CAMERA_BUURTEN = ["BU00341705", "BU00341703"]  # Centrum Stad West and Zuidoost
 CAMERA_CATEGORIES = ["2.2.1", "1.4.5", "1.4.3", "1.2.3", "1.2.4", "1.4.6"]
 CAMERA_DROP = 0.4
 CAMERA_MONTHS = 12  # the camera started this many whole months before the current one
-CAMPAIGN_BUURTEN = ["BU00342902", "BU00346302", "BU00344901"]  # Muziekwijk Z.-Oost, Homeruskwartier M., Regenboog
-CAMPAIGN_MONTHS = 8
+# Muziekwijk Z.-Oost, Homeruskwartier Midden and Zuid, Regenboogbuurt N./O., Europakwartier W.-Noord, Oostvaardersbuurt
+# West: large residential buurten, so the counts are big enough for the effect page to show "no effect" clearly.
+CAMPAIGN_BUURTEN = ["BU00342902", "BU00346302", "BU00344901", "BU00346101", "BU00344203", "BU00346304"]
+CAMPAIGN_CATEGORIES = ["1.1.1", "1.1.2"]
+CAMPAIGN_MONTHS = 11  # whole years before and after would be better still; 11 keeps it apart from the camera
 CAMERA_NAME = "Cameratoezicht Stadshart"
 CAMPAIGN_NAME = "Preventiecampagne woninginbraak ‘Doe de deur op slot’"
 
@@ -557,10 +560,10 @@ def _intervention(*, name, kind, municipality, start, buurten, categories, theme
     if not created and intervention.start != start:  # the demo's dates move with today
         intervention.start = start
         intervention.save(update_fields=["start"])
-    if created:
-        intervention.buurten.set(Buurt.objects.filter(code__in=buurten))
-        intervention.categories.set(Category.objects.filter(code__in=categories))
-        intervention.themes.set(Theme.objects.filter(slug__in=themes))
+    # (set() changes nothing, and logs nothing, when they are already these)
+    intervention.buurten.set(Buurt.objects.filter(code__in=buurten))
+    intervention.categories.set(Category.objects.filter(code__in=categories))
+    intervention.themes.set(Theme.objects.filter(slug__in=themes))
     return intervention
 
 
@@ -572,7 +575,7 @@ def _interventions_and_target(municipality, window):
                     "nachten van donderdag tot en met zondag.")
     _intervention(
         name=CAMPAIGN_NAME, kind=Intervention.Kind.CAMPAGNE, municipality=municipality, start=window.campaign_start,
-        buurten=CAMPAIGN_BUURTEN, categories=["1.1.1"], themes=["wos-hic"],
+        buurten=CAMPAIGN_BUURTEN, categories=CAMPAIGN_CATEGORIES, themes=["wos-hic"],
         description="Huis-aan-huisbrief, buurtavonden en gratis advies over hang- en sluitwerk.")
     Target.objects.get_or_create(
         theme=Theme.objects.get(slug="wos-hic"), municipality=municipality,
