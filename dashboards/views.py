@@ -135,7 +135,8 @@ def dashboard_detail(request, slug):
         query = figure_query_from_params(params, dashboard=dashboard)
         context.update(_selected(params, query))
         table = figures.area_table(query, level=level, sort=sort)
-        trend = figures.trend(query, interval=interval)
+        area = figures.area_from_code(query, request.GET.get("area"))
+        trend = figures.trend(query, interval=interval, area=area)
         grid = None if figures.is_aggregate(query.source) else figures.dagdeel_grid(query)
     except FigureQueryError as exc:
         # The user's own filter: 400 with its reason; the defaults (e.g. no geography loaded yet): a notice.
@@ -145,6 +146,8 @@ def dashboard_detail(request, slug):
     current = query.as_params()
     context.update({
         "query": query, "table": table, "trend": trend, "chart": charts.trend_chart(trend), "grid": grid,
+        "area": area, "trend_areas": figures.wijk_choices(query.municipality), "hidden_params": {
+            **current, "level": level, "interval": interval, "sort": sort},
         "weekdays": figures.weekday_names(), "weekdays_short": figures.weekday_short_names(),
         "geojson_url": reverse("api-dashboard-buurten", args=[dashboard.slug]) + "?" + _query_string(current),
         "buurt_url": reverse("dashboards:buurt", args=[dashboard.slug, "BU0"]).replace("BU0", "{code}")
@@ -152,8 +155,8 @@ def dashboard_detail(request, slug):
         "current_qs": _query_string(current),
         "sort_qs": _query_string(current, level=level, interval=interval),
         "export_qs": _query_string(current, level=level, sort=sort),
-        "level_qs": _query_string(current, interval=interval, sort=sort),
-        "interval_qs": _query_string(current, level=level, sort=sort),
+        "level_qs": _query_string(current, interval=interval, sort=sort, area=request.GET.get("area")),
+        "interval_qs": _query_string(current, level=level, sort=sort, area=area.code if area.level != "gemeente" else ""),
         "sortable": [("name", _("Gebied")), ("inhabitants", _("Inwoners")), ("count", _("Aantal")),
                      ("rate", _("Per 1000 inwoners")), ("change", _("Verandering"))],
     })

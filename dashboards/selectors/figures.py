@@ -646,6 +646,10 @@ def municipality_choices():
                 .values_list("code", "name"))
 
 
+def wijk_choices(municipality):
+    return list(Wijk.objects.filter(municipality=municipality).order_by("name").values_list("code", "name"))
+
+
 def interventions_in_buurt(buurt):
     """The measures taken in this buurt (read-only here; their own pages show the effect)."""
     from ..models import Intervention
