@@ -124,8 +124,10 @@ def test_the_shared_almere_example(db):
     assert loaded.get(area_code="BU00340101").count == 101
 
 
-def test_through_the_import_run(almere):
+def test_through_the_import_run(almere, settings, tmp_path):
     from .h7_runner import run_through_service
+
+    settings.INGEST_UPLOAD_DIR = tmp_path
 
     run = run_through_service(format_code="cbs-statline", facts_source="cbs-misdrijven", path=TYPED)
     assert (run.status, run.rows_read, run.inserted, run.rejected) == ("succeeded", 17, 10, 5)

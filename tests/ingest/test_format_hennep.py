@@ -84,8 +84,10 @@ def test_property_types_and_plants():
         300, 1200, 40, None, None, None, None]
 
 
-def test_through_the_import_run(places):
+def test_through_the_import_run(places, settings, tmp_path):
     from .h7_runner import run_through_service
+
+    settings.INGEST_UPLOAD_DIR = tmp_path
 
     run = run_through_service(format_code="hennep", facts_source="hennep", path=REGISTER)
     assert (run.status, run.rows_read, run.inserted, run.rejected) == ("succeeded", 9, 5, 4)

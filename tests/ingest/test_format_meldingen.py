@@ -115,8 +115,10 @@ def test_value_readers():
     assert geometry_point("=1+1") is None
 
 
-def test_through_the_import_run(places):
+def test_through_the_import_run(places, settings, tmp_path):
     from .h7_runner import run_through_service
+
+    settings.INGEST_UPLOAD_DIR = tmp_path
 
     run = run_through_service(format_code="meldingen", facts_source="meldingen", path=EXCEL)
     assert (run.status, run.rows_read, run.inserted, run.rejected) == ("succeeded", 8, 4, 4)
