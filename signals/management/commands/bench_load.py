@@ -101,6 +101,8 @@ class Command(BaseCommand):
         # the dashboard figures (issue 10) and the ingest (issue 11), in the same run: bench/dashboards.py, ingest.py
         parser.add_argument("--skip-dashboards", action="store_true", help="Sla de dashboardmeting over.")
         parser.add_argument("--skip-ingest", action="store_true", help="Sla de importmeting over.")
+        parser.add_argument("--skip-load", action="store_true",
+                            help="Sla de belastingmeting van het zoeken over (alleen volume/dashboards/import).")
         parser.add_argument("--incidents", type=int, default=dashboards.DEFAULT_INCIDENTS)
         parser.add_argument("--ingest-rows", type=int, default=ingest.DEFAULT_ROWS)
 
@@ -142,7 +144,7 @@ class Command(BaseCommand):
                              "url": with_database_name(url, target["NAME"] + "_load")})
             for inst in installs:
                 inst["database"] = inst["url"].rsplit("/", 1)[-1]
-            self._load_all(installs)
+            self._load_all([] if opts["skip_load"] else installs)
             self.results["load"] = installs
             finished = True
         except BenchError as exc:
