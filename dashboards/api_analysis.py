@@ -53,6 +53,44 @@ class HotspotCellSerializer(serializers.Serializer):
     hotspot = serializers.BooleanField()
 
 
+class OpvallendPeriodSerializer(serializers.Serializer):
+    currentFrom = serializers.DateField()
+    currentTo = serializers.DateField()
+    baselineFrom = serializers.DateField()
+    baselineTo = serializers.DateField()
+    currentWeeks = serializers.ListField(child=serializers.CharField(), help_text="ISO-weken, bijv. 2026-W45.")
+    baselineWeeks = serializers.ListField(child=serializers.CharField(), help_text="Eerste en laatste ISO-week.")
+
+
+class OpvallendResponseSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    attribution = serializers.CharField()
+    municipality = serializers.CharField()
+    threshold = serializers.FloatField()
+    period = OpvallendPeriodSerializer()
+    results = OpvallendRowSerializer(many=True)
+
+
+class HotspotsResponseSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    attribution = serializers.CharField()
+    municipality = serializers.CharField()
+    to = serializers.DateField()
+    cellSize = serializers.IntegerField()
+    bandwidth = serializers.FloatField()
+    alpha = serializers.FloatField()
+    incidents = serializers.IntegerField()
+    withoutPoint = serializers.IntegerField()
+    testedCells = serializers.IntegerField()
+    hotspotCount = serializers.IntegerField()
+    results = HotspotCellSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField()  # a Python keyword, so not a class attribute
+        return fields
+
+
 def _dashboard(request, slug):
     dashboard = selectors.dashboard_get_for_user(user=request.user, slug=slug)
     if dashboard is None:
@@ -84,7 +122,7 @@ class OpvallendView(APIView):
         description="Aantal van de laatste 4 hele ISO-weken (current) tegen het gemiddelde 4-wekenaantal van de 52 "
                     "weken ervoor (expected); Wheelers Poisson-z = 2(√current − √expected), opgenomen bij z ≥ 3.",
         parameters=_FILTERS,
-        responses={200: OpvallendRowSerializer(many=True)},
+        responses={200: OpvallendResponseSerializer},
         tags=["dashboards"],
     )
     def get(self, request, slug):
@@ -118,7 +156,7 @@ class HotspotsView(APIView):
                     OpenApiParameter("to", str, description="Laatste maand, JJJJ-MM."),
                     OpenApiParameter("cell", int, description="Celgrootte in meters: 100, 200, 250 of 500."),
                     OpenApiParameter("all", bool, description="Ook de getoetste cellen zonder incidenten.")],
-        responses={200: HotspotCellSerializer(many=True)},
+        responses={200: HotspotsResponseSerializer},
         tags=["dashboards"],
     )
     def get(self, request, slug):
