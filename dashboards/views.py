@@ -137,7 +137,7 @@ def dashboard_detail(request, slug):
         table = figures.area_table(query, level=level, sort=sort)
         area = figures.area_from_code(query, request.GET.get("area"))
         trend = figures.trend(query, interval=interval, area=area)
-        grid = None if figures.is_aggregate(query.source) else figures.dagdeel_grid(query)
+        grid = None if figures.is_aggregate(query.source) else figures.dagdeel_grid(query, area=area)
     except FigureQueryError as exc:
         # The user's own filter: 400 with its reason; the defaults (e.g. no geography loaded yet): a notice.
         context["error"] = str(exc)

@@ -118,4 +118,5 @@ def test_no_tiles_by_default_and_csp_widened_only_for_a_configured_tile_layer(cl
 def test_the_trend_of_a_wijk(client):
     html = page(client, f"/dashboards/buurtveiligheid/?{PERIOD}&area=WK003402")
     assert "Trend: Haven" in html and "Totaal 5;" in html and 'value="WK003402" selected' in html
+    assert "dagdeel en weekdag: Haven" in html and "alleen wijk Haven" in html
     assert "Onbekend gebied" in page(client, f"/dashboards/buurtveiligheid/?{PERIOD}&area=WK036301", status=400)
