@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -198,12 +199,12 @@ def run_process(*, run_id: int) -> ImportRun:
         started = timezone.now()
         marked = ImportRun.objects.filter(
             pk=run_id, status__in=(ImportRun.Status.QUEUED, ImportRun.Status.RUNNING)
-        ).update(status=ImportRun.Status.RUNNING, started_at=started, progress=0, message="")
+        ).update(status=ImportRun.Status.RUNNING, started_at=started, progress=0, message="",
+                 attempts=F("attempts") + 1)  # committed before the load: a killed attempt still counts
         if not marked:
             return ImportRun.objects.get(pk=run_id)
         _progress_put(run_id, 0)
         run.refresh_from_db()
-        run.attempts += 1
         try:
             return _process(run)
         finally:
