@@ -309,6 +309,7 @@ class _Window:
         self.rise_from = this_monday - datetime.timedelta(weeks=4)  # the last four whole weeks
         self.meldingen_from = add_months(self.this_month, -12)
         self.hennep_from = add_months(self.this_month, -36)
+        self.provisional_from = add_months(self.this_month, -1)  # the police may still change last month's figures
 
 
 # -- police incidents --------------------------------------------------------------------------------------------
@@ -365,7 +366,7 @@ def _police_row(rng, area, external_id, code, category_ids, calendar, window, ho
     elif has_point:
         lon, lat = point
     return (external_id, category_ids[code], day, time, dagdeel_of(time), day.weekday(), window.municipality_id,
-            area.pk, address_id, lon, lat, mo, loot, "", None, day >= window.this_month)
+            area.pk, address_id, lon, lat, mo, loot, "", None, day >= window.provisional_from)
 
 
 CRIME_BY_CODE = {row[0]: row for row in CRIME_MIX}
@@ -419,7 +420,7 @@ def _rise_rows(area, category_ids, window):
         mo = "flipperen" if rng.random() < 0.75 else "raam geforceerd"
         yield (f"{DEMO_PREFIX}rise-{window.rise_from:%Y%m%d}-{n:02d}", category_ids["1.1.1"], day, time,
                dagdeel_of(time), day.weekday(), window.municipality_id, area.pk, address_id, lon, lat, mo,
-               _loot(rng, "1.1.1"), "", None, day >= window.this_month)
+               _loot(rng, "1.1.1"), "", None, day >= window.provisional_from)
 
 
 # -- meldingen and hennep ----------------------------------------------------------------------------------------
@@ -450,7 +451,7 @@ def meldingen_rows(areas, category_ids, window):
                     address_id, lon, lat = address
                 yield (f"{DEMO_PREFIX}m{year}-{seq:06d}", category_ids[category], day, time, dagdeel_of(time),
                        day.weekday(), window.municipality_id, area.pk, address_id, lon, lat, "", "", "", None,
-                       day >= window.this_month)
+                       False)
 
 
 def hennep_rows(areas, category_ids, window):
@@ -480,7 +481,7 @@ def hennep_rows(areas, category_ids, window):
                 continue
             yield (f"{DEMO_PREFIX}h{year}-{n:03d}", category_ids["hennep"], day, time, dagdeel_of(time),
                    day.weekday(), window.municipality_id, area.pk, address_id, lon, lat, mo, "", kind, plants,
-                   day >= window.this_month)
+                   False)
 
 
 def _sync(source, rows):
@@ -596,7 +597,11 @@ def seed(stdout, today=None):
     window = _Window(today, cbs_year, municipality.pk)
     category_ids = dict(Category.objects.values_list("code", "pk"))
     people = _population(areas, window.years)
-    police = _sync(Source.objects.get(code="politie-bvh"), police_rows(areas, category_ids, window, totals, cbs_year))
+    police_source = Source.objects.get(code="politie-bvh")
+    if police_source.provisional_from != window.provisional_from:
+        police_source.provisional_from = window.provisional_from
+        police_source.save(update_fields=["provisional_from"])
+    police = _sync(police_source, police_rows(areas, category_ids, window, totals, cbs_year))
     meldingen = _sync(Source.objects.get(code="meldingen"), meldingen_rows(areas, category_ids, window))
     hennep = _sync(Source.objects.get(code="hennep"), hennep_rows(areas, category_ids, window))
     cbs = _cbs_aggregates(municipality, totals, cbs_year)

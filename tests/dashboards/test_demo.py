@@ -83,6 +83,11 @@ def test_three_whole_years_through_yesterday_with_a_realistic_mix(seeded):
     first, last = min(dates), max(dates)
     assert first <= demo.add_months(today.replace(day=1), -36)
     assert last == today - datetime.timedelta(days=1)
+    # the police mark last month and this one provisional, as a live BVH feed does
+    provisional_from = demo.add_months(today.replace(day=1), -1)
+    assert source.provisional_from == provisional_from
+    assert not Incident.objects.filter(source=source, occurred_on__lt=provisional_from, provisional=True).exists()
+    assert not Incident.objects.filter(source=source, occurred_on__gte=provisional_from, provisional=False).exists()
     # enough for the dagrapport: incidents on each of the last days
     for back in range(1, 4):
         assert Incident.objects.filter(source=source, occurred_on=today - datetime.timedelta(days=back)).count() >= 5
