@@ -25,7 +25,7 @@ from access.denials import NotFoundOrDenied
 from . import selectors
 from .models import VIEW_PERM
 from .selectors import figures
-from .selectors.filters import FigureQueryError, figure_query_from_params
+from .selectors.filters import FigureQueryError
 from .serializers import (
     AreaFigureSerializer,
     DashboardSerializer,
@@ -86,7 +86,7 @@ class _FigureView(APIView):
         if dashboard is None:
             raise NotFoundOrDenied(object_type="dashboards.Dashboard", object_id=slug)
         try:
-            return figure_query_from_params(figures.figure_params(request.query_params), dashboard=dashboard)
+            return figures.figure_query_for(dashboard, figures.figure_params(request.query_params))
         except FigureQueryError as exc:
             raise ValidationError({"detail": str(exc)}) from None
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from areas.models import AreaIndicator, Buurt, Population, Wijk
 
 from ..models import AggregateCount, Category, Dagdeel, Incident, Rollup, Source, Theme, WeekRollup
-from .filters import FigureQuery, FigureQueryError, add_months
+from .filters import FigureQuery, FigureQueryError, add_months, figure_query_from_params
 
 LEVEL_BUURT = "buurt"
 LEVEL_WIJK = "wijk"
@@ -612,6 +612,20 @@ def category_names(ids):
 
 
 FILTER_PARAMS = ("source", "themes", "categories", "from", "to", "municipality")
+
+
+def figure_query_for(dashboard, params) -> FigureQuery:
+    """The figure filter of a dashboard. An address-level (restricted) dashboard counts only its own address-level
+    sources (by default the first of them): its grant opens no other figures."""
+    if not dashboard.address_level:
+        return figure_query_from_params(params, dashboard=dashboard)
+    own = list(Source.objects.filter(address_level=True).order_by("code").values_list("code", flat=True))
+    if not own:
+        raise FigureQueryError(_("Er is geen bron met gegevens op adresniveau."))
+    query = figure_query_from_params(params, dashboard=dashboard, default_source=own[0])
+    if query.source.code not in own:
+        raise FigureQueryError(_("Dit dashboard toont alleen bronnen met gegevens op adresniveau."))
+    return query
 
 
 def figure_params(querydict):

@@ -184,3 +184,13 @@ def test_the_hennep_analist_sees_only_the_hennep_dashboard(world):
     for url in FIGURE_API:
         assert _api(user).get(url.format(slug="buurtveiligheid")).status_code == 404, url
     assert [d["slug"] for d in _api(user).get("/api/v1/dashboards").json()["results"]] == ["hennep"]
+
+
+def test_the_hennep_grant_opens_only_address_level_figures(world):
+    user = make_user("hennep-analist")
+    grant(user, R.ADDRESS_LEVEL_VIEWER, scope=world.boards["hennep"])
+    client = _api(user)
+    response = client.get("/api/v1/dashboards/hennep/buurten?source=politie-bvh")
+    assert response.status_code == 400 and "adresniveau" in response.json()["detail"]
+    body = client.get("/api/v1/dashboards/hennep/buurten?from=2024-01&to=2024-12").json()
+    assert body["source"] == "hennep" and body["total"] == 0
