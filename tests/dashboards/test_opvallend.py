@@ -157,3 +157,19 @@ def test_without_the_grant_every_page_and_endpoint_refuses(world):
     assert api.get("/api/v1/dashboards/bestaat-niet/opvallend").status_code == 404
     client = login(Client(), viewer)
     assert client.get("/dashboards/opvallend/?dashboard=hennep").status_code == 404
+
+
+def test_the_address_level_viewer_has_no_ordinary_dashboard_for_the_analysis_pages(world):
+    from access import roles as R
+    from tests.factories import grant
+
+    user = make_user("hennep-analist", "veiligheid")
+    grant(user, R.ADDRESS_LEVEL_VIEWER, scope=world.hennep)
+    client = login(Client(), user)
+    for url in ("/dashboards/opvallend/", "/dashboards/hotspots/", "/dashboards/attenderingen/",
+                "/dashboards/buurtveiligheid/dagrapport/"):
+        assert client.get(url).status_code == 404, url
+    api = APIClient()
+    api.force_login(user)
+    assert api.get("/api/v1/dashboards/buurtveiligheid/opvallend").status_code == 404
+    assert api.get("/api/v1/dashboards/hennep/opvallend?source=hennep").status_code == 400  # never address level
