@@ -18,6 +18,8 @@ from functools import cache
 
 import numpy as np
 import shapely
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from pyproj import Transformer
 
 # Bounding boxes of the Netherlands incl. the Wadden and the coast (generous, a sanity check, not a border).
@@ -117,7 +119,11 @@ def shapes_of(geometries):
     """shapely geometries (array) for GeoJSON dicts; invalid polygons are repaired with make_valid."""
     import json
 
-    shapes = shapely.from_geojson([json.dumps(g) for g in geometries], on_invalid="ignore")
+    return _shapes_from_text([json.dumps(g) for g in geometries])
+
+
+def _shapes_from_text(texts):
+    shapes = shapely.from_geojson(texts, on_invalid="ignore")
     broken = ~shapely.is_valid(shapes) & ~shapely.is_missing(shapes)
     if broken.any():
         shapes[broken] = shapely.make_valid(shapes[broken])
@@ -150,8 +156,7 @@ class BuurtLocator:
             if year is not None:
                 newest[municipality] = max(year, newest.get(municipality, year))
         wanted = [pk for pk, year, municipality in meta if year is None or year == newest.get(municipality)]
-        return cls._from_rows(Buurt.objects.filter(pk__in=wanted).order_by("code").values_list("pk", "geometry"),
-                              len(wanted))
+        return cls._from_rows(Buurt.objects.filter(pk__in=wanted).order_by("code"), "pk")
 
     @classmethod
     def for_year(cls, year):
@@ -167,10 +172,7 @@ class BuurtLocator:
         wanted = sorted((code, pk) for pk, boundary_year, municipality, code in meta
                         if boundary_year == newest[municipality])
         historic = cls._from_rows(
-            BuurtBoundary.objects.filter(pk__in=[pk for _code, pk in wanted]).order_by("buurt__code")
-            .values_list("buurt_id", "geometry"),
-            len(wanted),
-        )
+            BuurtBoundary.objects.filter(pk__in=[pk for _code, pk in wanted]).order_by("buurt__code"), "buurt_id")
         current = cls.current()
         from areas.models import Buurt
 
@@ -180,12 +182,21 @@ class BuurtLocator:
                    np.concatenate([historic.shapes, current.shapes[keep]]))
 
     @classmethod
-    def _from_rows(cls, rows, size):
-        ids, geometries = [], []
-        for pk, geometry in rows.iterator(chunk_size=2000):
+    def _from_rows(cls, queryset, id_field):
+        """Shapes straight from the stored GeoJSON text (no Python dicts: for 14,000 buurten those cost more time
+        and memory than the polygons themselves), in chunks."""
+        rows = queryset.annotate(geometry_text=Cast("geometry", output_field=TextField())).values_list(
+            id_field, "geometry_text")
+        ids, shapes, texts = [], [], []
+        for pk, text in rows.iterator(chunk_size=1000):
             ids.append(pk)
-            geometries.append(geometry)
-        return cls(ids, shapes_of(geometries) if geometries else [])
+            texts.append(text)
+            if len(texts) >= 1000:
+                shapes.extend(_shapes_from_text(texts))
+                texts = []
+        if texts:
+            shapes.extend(_shapes_from_text(texts))
+        return cls(ids, shapes)
 
     def locate(self, lon, lat):
         """Buurt id (or None) per WGS84 point; NaN coordinates give None."""
