@@ -206,3 +206,15 @@ def test_few_queries_whatever_the_number_of_buurten(world):
         figures.dagdeel_grid(query)
     assert len(large.captured_queries) == len(small.captured_queries) <= 6
     assert result.total == 40
+
+
+def test_table_change_of_a_yearly_source(world):
+    world.aggregate("cbs-misdrijven", "BU00340101", world.burglary, 2023, 0, 12)
+    world.aggregate("cbs-misdrijven", "BU00340101", world.burglary, 2024, 0, 8)
+    world.aggregate("cbs-misdrijven-maand", "BU00340101", world.burglary, 2024, 1, 5)
+    table = figures.area_table(q(source="cbs-misdrijven", categories="1.1.1"))
+    centrum = by_code(table)["BU00340101"]
+    assert (centrum.count, centrum.previous, centrum.change, centrum.change_percent) == (8, 12, -4, -33.3)
+    monthly = by_code(figures.area_table(q(source="cbs-misdrijven-maand", categories="1.1.1",
+                                           **{"from": "2024-01", "to": "2024-01"})))["BU00340101"]
+    assert (monthly.count, monthly.previous) == (5, 0)
