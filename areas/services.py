@@ -38,10 +38,12 @@ class AreaLoadCounts:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0  # rows skipped because an earlier row of the same load had the same key
+    rekeyed: int = 0  # addresses loaded earlier without nummeraanduiding that now got theirs (addresses_load)
 
     def __add__(self, other):
         return AreaLoadCounts(self.inserted + other.inserted, self.updated + other.updated,
-                              self.unchanged + other.unchanged, self.duplicates + other.duplicates)
+                              self.unchanged + other.unchanged, self.duplicates + other.duplicates,
+                              self.rekeyed + other.rekeyed)
 
 
 @dataclass
@@ -363,9 +365,10 @@ class _Stage:
         self.cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
 
 
-def _staged_upsert(*, model, stage_name, key, fields, rows) -> AreaLoadCounts:
+def _staged_upsert(*, model, stage_name, key, fields, rows, before=None) -> AreaLoadCounts:
     """Upsert `rows` (tuples in `fields` order) into model's table by `key`; within the load the first row of a key
-    counts, later ones are skipped (counted as duplicates)."""
+    counts, later ones are skipped (counted as duplicates). `before(cursor, stage, table)` runs after staging and
+    returns a count (kept as `rekeyed`)."""
     table = model._meta.db_table
     column = {f: model._meta.get_field(f).column for f in fields}
     keys = [column[f] for f in key]
@@ -385,6 +388,7 @@ def _staged_upsert(*, model, stage_name, key, fields, rows) -> AreaLoadCounts:
                     f"(SELECT MIN(line_no) FROM {stage.name} GROUP BY {group})"
                 )
                 duplicates = cursor.rowcount
+            rekeyed = before(cursor, stage.name, table) if before else 0
             match = " AND ".join(f"t.{_q(c)} = s.{_q(c)}" for c in keys)
             changed = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in values)
             sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
@@ -399,7 +403,7 @@ def _staged_upsert(*, model, stage_name, key, fields, rows) -> AreaLoadCounts:
             inserted = cursor.rowcount
         finally:
             stage.drop()
-    return AreaLoadCounts(inserted, updated, total - duplicates - inserted - updated, duplicates)
+    return AreaLoadCounts(inserted, updated, total - duplicates - inserted - updated, duplicates, rekeyed)
 
 
 POPULATION_FIELDS = ("buurt", "year", "inhabitants")
@@ -433,13 +437,32 @@ def address_row(bag_id, street, number, letter, addition, postcode, city, buurt_
             address_search_key(postcode, number, letter, addition), street_search_key(street, number, letter, addition))
 
 
+def _is_nummeraanduiding(column):
+    """SQL: the id is a nummeraanduiding (BAG object type 20 in digits 5-6), not an object id or a derived key."""
+    return f"substr({column}, 5, 2) = '20'"
+
+
+def _rekey(cursor, stage, table):
+    """An address loaded before without its nummeraanduiding id (NLExtract's bagadres.csv: keyed by object id or a
+    derived id) takes the id of the same address (same search keys and place) delivered now with one, so the
+    upsert updates it instead of adding a second row."""
+    cursor.execute(
+        f"UPDATE {table} AS t SET bag_id = s.bag_id FROM {stage} AS s "
+        f"WHERE NOT {_is_nummeraanduiding('t.bag_id')} AND {_is_nummeraanduiding('s.bag_id')} "
+        f"AND t.search_key = s.search_key AND t.street_key = s.street_key AND t.city = s.city "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} AS u WHERE u.bag_id = s.bag_id)"
+    )
+    return cursor.rowcount
+
+
 @transaction.atomic
 def addresses_load(*, rows) -> AreaLoadCounts:
     """Upsert BAG addresses by bag_id: tuples in ADDRESS_COLUMNS order. Nothing is deleted (an address missing
-    from a partial extract stays)."""
+    from a partial extract stays). An address stored earlier without nummeraanduiding id takes the id delivered now
+    (see _rekey)."""
     return _staged_upsert(
         model=Address, stage_name="vp_address_stage", key=("bag_id",), fields=_ADDRESS_FIELDS,
-        rows=(address_row(*row) for row in rows),
+        rows=(address_row(*row) for row in rows), before=_rekey,
     )
 
 

@@ -159,4 +159,6 @@ class BagAdressen(Format):
         counts = addresses_load(rows=rows)
         if counts.duplicates:
             ctx.note(_("dubbel BAG-id in het bestand (eerste telt)"), counts.duplicates)
+        if counts.rekeyed:
+            ctx.note(_("eerder zonder nummeraanduiding geladen: BAG-id bijgewerkt"), counts.rekeyed)
         return counts
