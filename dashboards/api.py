@@ -100,7 +100,7 @@ class _FigureView(APIView):
 
 def _geojson(result) -> HttpResponse:
     """The FeatureCollection, with the cached geometry text spliced in (shapes are never parsed per request)."""
-    geometries = figures.area_geometries(result.query.municipality, result.level)
+    geometries = figures.area_geometries(result.query.municipality, result.level, areas=result.areas)
     meta = {**figure_meta(result.query, provisional=result.provisional), "level": result.level,
             "populationYear": result.population_year, "total": result.total,
             "legend": LegendClassSerializer(result.legend, many=True).data}

@@ -366,10 +366,12 @@ def _geometry_version(municipality, level):
     return f"{row['n']}-{row['last']}"
 
 
-def area_geometries(municipality, level=LEVEL_BUURT):
+def area_geometries(municipality, level=LEVEL_BUURT, *, areas=None):
     """{area code: geometry as JSON text} of the municipality, cached (shapes are large; the key carries the number
-    and the highest id of the areas, so reloaded geography gives a new key; the timeout covers edits in place)."""
-    key = f"dashboards:geometry:{level}:{municipality.pk}:{_geometry_version(municipality, level)}"
+    and the highest id of the areas, so reloaded geography gives a new key; the timeout covers edits in place).
+    `areas`: the AreaFigures' areas of this municipality and level, when at hand (saves the version query)."""
+    version = f"{len(areas)}-{max((a.pk for a in areas), default=None)}" if areas is not None else None
+    key = f"dashboards:geometry:{level}:{municipality.pk}:{version or _geometry_version(municipality, level)}"
     geometries = cache.get(key)
     if geometries is None:
         model = Wijk if level == LEVEL_WIJK else Buurt
