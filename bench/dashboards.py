@@ -292,22 +292,28 @@ def _table(result, *, clients, workers):
       f"in {inner.get('municipalities', 0)} gemeenten; gemeente {BENCH_MUNICIPALITY}: "
       f"{_n(inner.get('municipality_incidents', 0))} incidenten, {inner.get('municipality_buurten', 0)} buurten; "
       f"rollups {_n(inner.get('rollups', 0))} (maand) / {_n(inner.get('week_rollups', 0))} (week)")
+    made = f"; database gemaakt in {result.generated_seconds:.0f} s" if result.generated_seconds else ""
+    w(f"  machinesnelheid {_f(inner.get('calibration_ms'), 0)} ms{made}")
     w(f"  gunicorn {workers} sync workers; filtermix: geen thema of één van de vijf, laatste 12 maanden / een "
       f"kalenderjaar / ander 12-maandsvenster; trend per maand (met het jaar ervoor)")
-    head = (f"  {'figuur':<22} {'ruwe GROUP BY p50/p95':>22} {'selector p50/p95':>18} {'API 1 client p50/p95/p99':>26} "
-            f"{f'API {clients} clients p95, /s':>22} {'doel p95':>9}")
-    w(head)
+    columns = ("figuur", "ruwe GROUP BY p50/p95", "selector p50/p95", "API 1 client p50/p95/p99",
+               f"API {clients} clients p95, /s", "doel p95")
+    widths = (20, 24, 20, 27, 25, 10)
+
+    def row(cells):
+        return "  " + "".join(str(c).ljust(width) if k == 0 else str(c).rjust(width)
+                              for k, (c, width) in enumerate(zip(cells, widths, strict=True)))
+
+    w(row(columns))
     for figure in FIGURES:
         raw = inner.get("raw", {}).get(figure, {})
         sel = inner.get("selectors", {}).get(figure, {})
         one = result.http.get((figure, 1))
         many = result.http.get((figure, clients))
         target = TARGETS_MS[figure]
-        one_text = (f"{_f(one.p50)}/{_f(one.pct(95))}/{_f(one.pct(99))}" if one and one.ok else "-")
-        many_text = f"{_f(many.pct(95), 0)} ms, {many.rate:.0f}/s" if many and many.ok else "-"
-        w(f"  {figure:<22} {_f(raw.get('p50'))}/{_f(raw.get('p95')):<9}".ljust(48)
-          + f"{_f(sel.get('p50'))}/{_f(sel.get('p95'))}".rjust(18)
-          + one_text.rjust(27) + many_text.rjust(23) + f"{'<= ' + str(int(target)) + ' ms':>10}")
+        w(row((figure, f"{_f(raw.get('p50'))} / {_f(raw.get('p95'))} ms", f"{_f(sel.get('p50'))} / {_f(sel.get('p95'))} ms",
+               f"{_f(one.p50)} / {_f(one.pct(95))} / {_f(one.pct(99))} ms" if one and one.ok else "-",
+               f"{_f(many.pct(95), 0)} ms, {many.rate:.0f}/s" if many and many.ok else "-", f"<= {target:.0f} ms")))
         if one and one.ok:
             if one.pct(95) > target:
                 result.failures.append(f"dashboards {figure}: p95 {one.pct(95):.1f} ms > {target:.0f} ms (1 client)")
@@ -317,7 +323,7 @@ def _table(result, *, clients, workers):
             result.failures.append(f"dashboards {figure}: selector p95 {sel['p95']:.1f} ms > {target:.0f} ms")
     geo = result.http.get(("buurten-geojson", 1))
     if geo and geo.ok:
-        w(f"  {'buurten (GeoJSON)':<22} {'':>22} {'':>18} {_f(geo.p50) + '/' + _f(geo.pct(95)) + '/' + _f(geo.pct(99)):>26}")
+        w(row(("buurten (GeoJSON)", "", "", f"{_f(geo.p50)} / {_f(geo.pct(95))} / {_f(geo.pct(99))} ms", "", "")))
     for figure in FIGURES:
         one, many = result.http.get((figure, 1)), result.http.get((figure, clients))
         for summary in (one, many):
