@@ -20,7 +20,11 @@ from dashboards.services.facts import (
     rollups_rebuild,
 )
 
-FIRST_DAY = datetime.date(2022, 12, 20)  # a window that crosses a year, months and ISO weeks
+# a window that crosses a year end, months and ISO weeks (in the past, computed from today)
+FIRST_DAY = datetime.date(datetime.date.today().year - 2, 12, 20)
+
+
+LAST_YEAR = datetime.date.today().year - 1
 
 
 def geography():
@@ -70,7 +74,7 @@ def test_counts_say_what_a_load_did_and_the_same_delivery_twice_changes_nothing(
     buurten = geography()
     source = Source.objects.get(code="politie-bvh")
     burglary, theft = Category.objects.get(code="1.1.1"), Category.objects.get(code="1.2.3")
-    day = datetime.date(2024, 3, 15)
+    day = datetime.date.today().replace(day=15) - datetime.timedelta(days=400)
     rows = [row("a", day, buurten[0], burglary, datetime.time(21, 30)), row("b", day, buurten[1], theft)]
     first = incidents_load(source=source, rows=rows, import_run=7)
     assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
@@ -82,7 +86,7 @@ def test_counts_say_what_a_load_did_and_the_same_delivery_twice_changes_nothing(
                                                       modus_operandi="flipperen")])
     assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 0)
     incident = Incident.objects.get(external_id="a")
-    assert incident.modus_operandi == "flipperen" and incident.dagdeel == Dagdeel.AVOND and incident.weekday == 4
+    assert incident.modus_operandi == "flipperen" and incident.dagdeel == Dagdeel.AVOND and incident.weekday == day.weekday()
     assert Incident.objects.get(external_id="b").dagdeel == Dagdeel.ONBEKEND
 
 
@@ -91,7 +95,7 @@ def test_one_id_twice_in_one_load_is_refused_and_nothing_is_stored():
     buurten = geography()
     source = Source.objects.get(code="politie-bvh")
     burglary = Category.objects.get(code="1.1.1")
-    day = datetime.date(2024, 3, 15)
+    day = datetime.date.today().replace(day=15) - datetime.timedelta(days=400)
     with pytest.raises(DuplicateIds) as refused, transaction.atomic():
         incidents_load(source=source, rows=[row("x", day, buurten[0], burglary), row("x", day, buurten[1], burglary)])
     assert refused.value.ids == ["x"]
@@ -103,7 +107,7 @@ def test_sources_are_kept_apart():
     buurten = geography()
     police, reports = Source.objects.get(code="politie-bvh"), Source.objects.get(code="meldingen")
     burglary = Category.objects.get(code="1.1.1")
-    day = datetime.date(2024, 3, 15)
+    day = datetime.date.today().replace(day=15) - datetime.timedelta(days=400)
     incidents_load(source=police, rows=[row("same-id", day, buurten[0], burglary)])
     incidents_load(source=reports, rows=[row("same-id", day, buurten[0], burglary)])
     assert Incident.objects.count() == 2
@@ -116,14 +120,14 @@ def test_a_later_vintage_of_counts_replaces_the_counts_it_covers():
     source = Source.objects.get(code="cbs-misdrijven")
     total = Category.objects.get(code="0.0.0")
     buurt = buurten[0]
-    key = (total.pk, buurt.code, "buurt", buurt.wijk.municipality_id, buurt.wijk_id, buurt.pk, 2023, 0)
+    key = (total.pk, buurt.code, "buurt", buurt.wijk.municipality_id, buurt.wijk_id, buurt.pk, LAST_YEAR, 0)
     assert aggregate_counts_load(source=source, rows=[(*key, 101, True)]).inserted == 1
     later = aggregate_counts_load(source=source, rows=[(*key, 104, False)])
     assert (later.inserted, later.updated) == (0, 1)
     stored = AggregateCount.objects.get()
     assert (stored.count, stored.provisional) == (104, False)
-    suppressed = aggregate_counts_load(source=source, rows=[(*key[:-2], 2022, 0, None, False)])
-    assert suppressed.inserted == 1 and AggregateCount.objects.get(year=2022).count is None
+    suppressed = aggregate_counts_load(source=source, rows=[(*key[:-2], LAST_YEAR - 1, 0, None, False)])
+    assert suppressed.inserted == 1 and AggregateCount.objects.get(year=LAST_YEAR - 1).count is None
 
 
 operation = st.one_of(
