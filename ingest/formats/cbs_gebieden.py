@@ -4,7 +4,7 @@ Accepted as CBS and PDOK deliver it:
 - attribute names old and new: `BU_CODE, BU_NAAM, WK_CODE, WK_NAAM, GM_CODE, GM_NAAM, AANT_INW` (wijk- en
   buurtkaart up to 2021) and `buurtcode, buurtnaam, wijkcode, wijknaam, gemeentecode, gemeentenaam,
   aantal_inwoners / aantalInwoners / aantal_inwoners_2024` (newer files, PDOK); matched case- and
-  punctuation-insensitively. `-99999999` (and the other CBS codes below -99999990) means secret or unknown.
+  punctuation-insensitively. `-99999999` (old maps) and -99997 / -99995 (newer maps) mean secret or unknown.
 - a file of buurten (a buurtcode per feature) or of wijken (a wijkcode without buurtcode), or both mixed;
 - coordinates in WGS84 or Rijksdriehoek (EPSG:28992): the `crs` member decides, else the coordinate ranges; RD is
   transformed to WGS84 with pyproj (ingest.geo), per batch.
@@ -31,7 +31,7 @@ from .. import geo
 from ..reading import FileRefused
 from .base import Format, Line, Reject, Rejected, register
 
-SECRET_BELOW = -99_999_990
+SECRET_BELOW = -99_990  # -99999999 (old maps), -99997 geheim, -99995 onbekend (newer maps)
 YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
 CODE = {"buurt": re.compile(r"^BU\d{8}$"), "wijk": re.compile(r"^WK\d{6}$"), "gemeente": re.compile(r"^GM\d{4}$")}
 DIGITS = {"buurt": 8, "wijk": 6, "gemeente": 4}

@@ -32,7 +32,7 @@ from .base import Format, Reject, Rejected, register
 YEARS = range(1990, 2041)
 POSITIONS = range(1, 200)
 NOT_PUBLISHED = {"", ".", "-", "x", "?", "nvt", "n.v.t."}
-SECRET_BELOW = -99_999_990
+SECRET_BELOW = -99_990  # -99999999 (old maps), -99997 geheim, -99995 onbekend (newer maps)
 
 # indicator code -> StatLine base names (the column name without its _N suffix) and plain spellings
 INDICATORS = {

@@ -127,6 +127,16 @@ def test_old_and_new_attribute_names_give_the_same_buurt():
         "buurt", "BU00140000", "WK001400", "GM0014", 2017, 4440, 2017)
 
 
+def test_the_newer_secret_codes_are_unknown_too():
+    result = run_lines("cbs-gebieden", [[
+        feature_line(1, {"buurtcode": "BU99010101", "jaar": 2023, "aantalInwoners": -99997}, square(5.0, 52.0)),
+        feature_line(2, {"buurtcode": "BU99010102", "jaar": 2023, "aantalInwoners": -99995}, square(5.1, 52.0)),
+        feature_line(3, {"buurtcode": "BU99010103", "jaar": 2023, "aantalInwoners": -5}, square(5.2, 52.0)),
+    ]])
+    assert list(Population.objects.values_list("inhabitants", flat=True)) == [None, None]
+    assert "negatief" in result.rejected[0].reason
+
+
 def test_data_year_in_the_attribute_name_and_codes_derived():
     result = run_lines("cbs-gebieden", [[
         feature_line(1, {"buurtcode": "BU99010101", "buurtnaam": "A", "indeling_jaar": 2023,
