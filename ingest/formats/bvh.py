@@ -21,6 +21,7 @@ optionally with Registratienummer (or Proces-verbaalnummer), Modus operandi, Bui
 - Municipality: the buurt's.
 """
 import hashlib
+import itertools
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -99,7 +100,7 @@ class PolitieBvh(Format):
             codes=codes, unclassified=unclassified, buurten=buurten,
             tree=shapely.STRtree(shapes) if shapes else None, shape_buurt=shape_buurt,
             to_wgs84=Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True),
-            dates=DateParser(), seen=set(), repeats={}, has_registration=None,
+            dates=DateParser(), seen=set(), repeats={},
         )
 
     def convert(self, batch, ctx):
@@ -204,6 +205,7 @@ class PolitieBvh(Format):
 
         # Rows out, with their ids.
         seen, repeats = state["seen"], state["repeats"]
+        sha1, empty = hashlib.sha1, itertools.repeat("")
         for row in results:
             if type(row) is not list:
                 yield row
@@ -214,8 +216,9 @@ class PolitieBvh(Format):
             if external_id:
                 external_id = external_id[:64]
             else:
-                key = "\x1f".join(values.get(name, "") for name in FINGERPRINT_FIELDS).lower()
-                digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+                # the same key whether a column is absent or empty: a re-delivery in another layout still matches
+                key = "\x1f".join(map(values.get, FINGERPRINT_FIELDS, empty)).lower()
+                digest = sha1(key.encode("utf-8")).hexdigest()[:20]
                 if digest in seen:
                     count = repeats.get(digest, 1) + 1
                     repeats[digest] = count

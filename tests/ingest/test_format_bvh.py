@@ -141,3 +141,10 @@ def test_the_facts_go_to_the_source_of_the_import_source(almere, bvh_source):
     run_file(bvh_source, BVH_FIXTURE)
     assert set(Incident.objects.values_list("source__code", flat=True)) == {"politie-bvh"}
     assert Source.objects.get(code="politie-bvh").incidents.filter(import_run__isnull=False).count() == 14
+
+
+def test_a_redelivery_with_an_extra_empty_column_matches_the_same_incidents(almere, bvh_source, tmp_path):
+    run_file(bvh_source, BVH_FIXTURE)
+    header = BVH_FIXTURE.read_text("cp1252").splitlines()[0] + ";Buurtcode;Pleeghuisnummer"
+    run = run_file(bvh_source, bvh_text([[*r, "", ""] for r in bvh_rows()], header), tmp_path=tmp_path)
+    assert (run.inserted, run.updated, run.unchanged) == (0, 0, 14)
