@@ -49,6 +49,7 @@ REJECTED_IN_REPORT = 50
 PROGRESS_TIMEOUT = 24 * 60 * 60
 LOCK_NAMESPACE = 0x1A6E  # first key of the two-key PostgreSQL advisory lock: "ingest, source <id>"
 STALE_QUEUED = timedelta(minutes=2)
+INBOX_SETTLE_SECONDS = 30  # a file changed more recently may still be being written (SFTP, a copy): next scan
 
 
 class SourceBusy(Exception):
@@ -460,14 +461,17 @@ def _move(path, folder):
 
 def inbox_scan() -> dict:
     """Load every file waiting in an active source's inbox, one after the other, and move it to done/ or failed/
-    next to the inbox; also pick up runs whose task got lost (queued for a while) or whose worker died (running
+    next to the inbox (files changed in the last INBOX_SETTLE_SECONDS are left for the next scan: they may still be
+    being written); also pick up runs whose task got lost (queued for a while) or whose worker died (running
     while no worker holds the source's lock). A source busy with another run is left for the next scan."""
     summary = {"files": 0, "succeeded": 0, "failed": 0, "recovered": 0, "busy": 0}
     for source in ImportSource.objects.filter(active=True).exclude(inbox="").order_by("pk"):
         folder = _inbox(source)
         if folder is None or not folder.is_dir():
             continue
-        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        settled = time.time() - INBOX_SETTLE_SECONDS
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                           and p.stat().st_mtime < settled):
             run = run_start(source=source, file=path, file_name=path.name, trigger=ImportRun.Trigger.INBOX,
                             queue=False)
             summary["files"] += 1

@@ -1,5 +1,7 @@
 """The import run: whole or not at all, the reject threshold, errors, the task's idempotency and the source lock,
 progress outside the load transaction, the inbox."""
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -151,14 +153,21 @@ def test_the_inbox_scan_loads_files_and_moves_them(almere, bvh_source, settings,
     inbox.mkdir(parents=True)
     (inbox / "week48.csv").write_bytes(BVH_FIXTURE.read_bytes())
     (inbox / "kapot.csv").write_bytes(b"")
+    (inbox / "wordt-geschreven.csv").write_bytes(b"Incidentsoort code;")
+    old = time.time() - 120
+    os.utime(inbox / "week48.csv", (old, old))
+    os.utime(inbox / "kapot.csv", (old, old))
     summary = tasks.inbox_scan()
     assert summary["files"] == 2 and summary["succeeded"] == 1 and summary["failed"] == 1
     assert (inbox / "done" / "week48.csv").exists() and (inbox / "failed" / "kapot.csv").exists()
     assert not (inbox / "week48.csv").exists()
+    assert (inbox / "wordt-geschreven.csv").exists()  # still being written: left for the next scan
     runs = ImportRun.objects.filter(trigger=ImportRun.Trigger.INBOX)
     assert runs.count() == 2 and all(r.triggered_by is None for r in runs)
     assert Incident.objects.count() == 14
     assert tasks.inbox_scan()["files"] == 0
+    os.utime(inbox / "wordt-geschreven.csv", (old, old))
+    assert tasks.inbox_scan()["failed"] == 1 and (inbox / "failed" / "wordt-geschreven.csv").exists()
 
 
 def test_an_inbox_outside_the_root_is_ignored(bvh_source, settings, tmp_path):
@@ -166,6 +175,7 @@ def test_an_inbox_outside_the_root_is_ignored(bvh_source, settings, tmp_path):
     (tmp_path / "inbox").mkdir()
     (tmp_path / "elders").mkdir()
     (tmp_path / "elders" / "x.csv").write_text("x")
+    os.utime(tmp_path / "elders" / "x.csv", (time.time() - 120, time.time() - 120))
     bvh_source.inbox = "../elders"
     bvh_source.save()
     assert tasks.inbox_scan()["files"] == 0 and (tmp_path / "elders" / "x.csv").exists()
