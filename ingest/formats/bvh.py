@@ -9,8 +9,9 @@ optionally with Registratienummer (or Proces-verbaalnummer), Modus operandi, Bui
 
 - Category: the incident code (`A20`, `F30`, ...) maps to a CBS crime type through Category.police_codes (from
   SoortMisdrijf.csv); an unknown code is kept under "niet ingedeeld" and counted in the report, never dropped.
-- Place: the point (X/Y, RD -> WGS84 with pyproj, point in polygon on the loaded buurten with a shapely STRtree, both
-  per batch); else the Buurtcode column; else postcode + house number through the BAG addresses. The name columns
+- Place: the point (X/Y, RD -> WGS84 with pyproj, point in polygon on the newest loaded indeling of the buurten with
+  a shapely STRtree: ingest.geo, both per batch); else the Buurtcode column; else postcode + house number through
+  the BAG addresses. The name columns
   (Pleegbuurt, Pleegwijk) are not used to place a row. A row that cannot be placed is rejected with its reason, as
   are unreadable or future dates and coordinates outside the Netherlands.
 - Date, dagdeel and weekday from the begin time (else the end, else the moment of reporting; noted).
@@ -27,6 +28,7 @@ import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..geo import BuurtLocator, rd_to_wgs84
 from .base import DateParser, Format, Reject, Rejected, in_rd_bounds, register
 
 TEXT_MAX = 200
@@ -64,9 +66,6 @@ class PolitieBvh(Format):
     required = ("incident_code", "begin")
 
     def begin(self, ctx):
-        import shapely
-        from pyproj import Transformer
-
         from areas.models import Buurt
         from dashboards.models import Category
 
@@ -82,30 +81,18 @@ class PolitieBvh(Format):
         if unclassified is None:
             unclassified = Category.objects.get_or_create(
                 code="niet-ingedeeld", defaults={"name": "Niet ingedeeld", "kind": Category.Kind.UNCLASSIFIED})[0].pk
-        buurten = {}  # code -> (buurt id, municipality id)
-        shapes, shape_buurt = [], []
-        for pk, code, municipality_id, geometry in Buurt.objects.values_list(
-                "pk", "code", "wijk__municipality_id", "geometry").iterator(chunk_size=2000):
+        buurten, municipality_of = {}, {}  # code -> (buurt id, municipality id); buurt id -> municipality id
+        for pk, code, municipality_id in Buurt.objects.values_list("pk", "code", "wijk__municipality_id").iterator(
+                chunk_size=5000):
             buurten[code.upper()] = (pk, municipality_id)
-            if geometry:
-                try:
-                    shape = shapely.from_geojson(_json(geometry))
-                except Exception:  # noqa: BLE001 - a broken shape only means: not placed by point
-                    continue
-                if not shape.is_valid:
-                    shape = shape.buffer(0)
-                shapes.append(shape)
-                shape_buurt.append((pk, municipality_id))
+            municipality_of[pk] = municipality_id
         ctx.state.update(
-            codes=codes, unclassified=unclassified, buurten=buurten,
-            tree=shapely.STRtree(shapes) if shapes else None, shape_buurt=shape_buurt,
-            to_wgs84=Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True),
+            codes=codes, unclassified=unclassified, buurten=buurten, municipality_of=municipality_of,
+            locator=BuurtLocator.current(),  # the newest loaded indeling of every municipality (ingest.geo)
             dates=DateParser(), seen=set(), repeats={},
         )
 
     def convert(self, batch, ctx):
-        import shapely
-
         state = ctx.state
         codes, unclassified, dates, today = state["codes"], state["unclassified"], state["dates"], ctx.today
         n = len(batch)
@@ -159,20 +146,16 @@ class PolitieBvh(Format):
         # Place by point: one transformation and one spatial query for the whole batch.
         with_point = np.flatnonzero(~np.isnan(xs))
         if with_point.size:
-            lon, lat = state["to_wgs84"].transform(xs[with_point], ys[with_point])
+            lon, lat = rd_to_wgs84(xs[with_point], ys[with_point])
             lon, lat = np.round(lon, 6), np.round(lat, 6)
-            tree = state["tree"]
-            found = np.full(with_point.size, -1)
-            if tree is not None:
-                points = shapely.points(lon, lat)
-                inputs, shapes = tree.query(points, predicate="within")
-                found[inputs[::-1]] = shapes[::-1]  # the first buurt wins where borders touch
-            shape_buurt = state["shape_buurt"]
+            found = state["locator"].locate(lon, lat)
+            municipality_of = state["municipality_of"]
             for j, i in enumerate(with_point.tolist()):
                 row = results[i]
                 row[5], row[6] = float(lon[j]), float(lat[j])
-                if found[j] >= 0:
-                    row[3], row[4] = shape_buurt[found[j]]
+                buurt_id = found[j]
+                if buurt_id is not None:
+                    row[3], row[4] = buurt_id, municipality_of.get(buurt_id)
 
         # Else by buurtcode, else by postcode + house number.
         buurten = state["buurten"]
@@ -272,8 +255,3 @@ class PolitieBvh(Format):
 
         return incidents_load(source=ctx.facts_source, rows=rows, import_run=ctx.run.pk if ctx.run else None)
 
-
-def _json(geometry):
-    import json
-
-    return geometry if isinstance(geometry, str) else json.dumps(geometry)
