@@ -19,6 +19,7 @@ from access.services import (
     authorisation_revoke,
 )
 from dashboards.models import Dashboard, DashboardUserObjectPermission
+from ingest.models import ImportSource, ImportSourceUserObjectPermission
 from tests.factories import admins, make_user
 
 ROLE_CODES = [code for code, role in R.ROLES.items() if role.available and code != R.AUTHORISATION_ADMIN]
@@ -49,7 +50,8 @@ def actual_permissions(user):
         for app, code in Permission.objects.filter(user=user).values_list("content_type__app_label", "codename")
     }
     actual_object = set()
-    for model, table in ((Department, DepartmentUserObjectPermission), (Dashboard, DashboardUserObjectPermission)):
+    for model, table in ((Department, DepartmentUserObjectPermission), (Dashboard, DashboardUserObjectPermission),
+                         (ImportSource, ImportSourceUserObjectPermission)):
         for codename, obj_id in table.objects.filter(user=user).values_list("permission__codename", "content_object_id"):
             actual_object.add((model._meta.label, codename, obj_id))
     return actual_global, actual_object
@@ -64,6 +66,9 @@ class PermissionSyncProperty(TestCase):
         scopes = {
             "access.Department": [Department.objects.create(code=f"d{i}", name=f"Afdeling {i}") for i in range(2)],
             "dashboards.Dashboard": [Dashboard.objects.create(slug=f"b{i}", name=f"Dashboard {i}") for i in range(2)],
+            "ingest.ImportSource": [
+                ImportSource.objects.create(code=f"s{i}", name=f"Bron {i}", format="politie-bvh") for i in range(2)
+            ],
         }
         now = timezone.now()
         for op in operations:
