@@ -147,18 +147,27 @@ class Theme(models.Model):
 
 
 class Incident(models.Model):
-    """One incident as a source delivered it, upserted by (source, external_id)."""
+    """One incident as a source delivered it, upserted by (source, external_id).
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="incidents")
+    The facts tables (Incident, AggregateCount and the rollups) carry no database-level foreign-key constraints: a
+    load of millions of rows would otherwise check every reference of every row at commit. The facts service checks
+    the references of a whole load in one set-based query instead, and Django still applies on_delete (PROTECT,
+    SET_NULL, CASCADE) when geography or a catalogue entry is deleted through the ORM."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, db_constraint=False, related_name="incidents")
     external_id = models.CharField(_("id bij de bron"), max_length=64)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="incidents")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, db_constraint=False, related_name="incidents")
     occurred_on = models.DateField(_("datum"))
     occurred_time = models.TimeField(_("tijd"), null=True, blank=True)
     dagdeel = models.PositiveSmallIntegerField(_("dagdeel"), choices=Dagdeel.choices)
     weekday = models.PositiveSmallIntegerField(_("weekdag"))  # 0 = maandag
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.PROTECT, related_name="+")
-    buurt = models.ForeignKey("areas.Buurt", on_delete=models.PROTECT, related_name="incidents")
-    address = models.ForeignKey("areas.Address", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.PROTECT, db_constraint=False, related_name="+",
+    )
+    buurt = models.ForeignKey("areas.Buurt", on_delete=models.PROTECT, db_constraint=False, related_name="incidents")
+    address = models.ForeignKey(
+        "areas.Address", null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+",
+    )
     lon = models.FloatField(_("lengtegraad"), null=True, blank=True)
     lat = models.FloatField(_("breedtegraad"), null=True, blank=True)
     modus_operandi = models.CharField(_("werkwijze"), max_length=200, blank=True)
@@ -187,13 +196,19 @@ class AggregateCount(models.Model):
         WIJK = "wijk", _("wijk")
         BUURT = "buurt", _("buurt")
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="aggregate_counts")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, db_constraint=False, related_name="aggregate_counts")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, db_constraint=False, related_name="+")
     area_code = models.CharField(_("gebiedscode"), max_length=10)
     level = models.CharField(_("niveau"), max_length=8, choices=Level.choices)
-    municipality = models.ForeignKey("areas.Municipality", null=True, on_delete=models.PROTECT, related_name="+")
-    wijk = models.ForeignKey("areas.Wijk", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    buurt = models.ForeignKey("areas.Buurt", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(
+        "areas.Municipality", null=True, on_delete=models.PROTECT, db_constraint=False, related_name="+",
+    )
+    wijk = models.ForeignKey(
+        "areas.Wijk", null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, related_name="+",
+    )
+    buurt = models.ForeignKey(
+        "areas.Buurt", null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, related_name="+",
+    )
     year = models.PositiveSmallIntegerField(_("jaar"))
     month = models.PositiveSmallIntegerField(_("maand"), default=0)  # 0 = the whole year
     count = models.PositiveIntegerField(_("aantal"), null=True, blank=True)
@@ -217,11 +232,13 @@ class AggregateCount(models.Model):
 class Rollup(models.Model):
     """Incidents counted per source × buurt × category × month × dagdeel × weekday (derived, never edited)."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, related_name="+")
-    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, related_name="+")
-    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.CASCADE, db_constraint=False, related_name="+",
+    )
+    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, db_constraint=False, related_name="+")
     month = models.DateField()  # first day of the month
     dagdeel = models.PositiveSmallIntegerField(choices=Dagdeel.choices)
     weekday = models.PositiveSmallIntegerField()
@@ -242,11 +259,13 @@ class Rollup(models.Model):
 class WeekRollup(models.Model):
     """Incidents counted per source × buurt × category × ISO week (Monday), for weekly trends and Opvallend."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, related_name="+")
-    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, related_name="+")
-    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    municipality = models.ForeignKey(
+        "areas.Municipality", on_delete=models.CASCADE, db_constraint=False, related_name="+",
+    )
+    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, db_constraint=False, related_name="+")
     week = models.DateField()  # the Monday of the ISO week
     count = models.PositiveIntegerField()
 

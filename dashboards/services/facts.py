@@ -29,6 +29,14 @@ class LoadCounts:
                           self.unchanged + other.unchanged, self.deleted + other.deleted)
 
 
+class UnknownReferences(ValueError):
+    """Rows of a load point at a category, buurt, municipality or address that does not exist."""
+
+    def __init__(self, problems):
+        self.problems = problems  # {column: number of rows}
+        super().__init__("onbekende verwijzingen: " + ", ".join(f"{k} ({v} rijen)" for k, v in problems.items()))
+
+
 class DuplicateIds(ValueError):
     """Two rows of one load carry the same id at the source."""
 
@@ -145,6 +153,31 @@ def _duplicates(cursor, stage, key):
     return [row[0] if len(row) == 1 else row for row in cursor.fetchall()]
 
 
+def _check_references(cursor, stage, references):
+    """The facts tables carry no database foreign keys (see dashboards.models.Incident): check a whole load's
+    references in one query per column instead, before anything is written."""
+    from django.apps import apps
+
+    problems = {}
+    for column, label in references.items():
+        table = apps.get_model(label)._meta.db_table
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {stage} AS s WHERE s.{_q(column)} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {table} AS r WHERE r.id = s.{_q(column)})"
+        )
+        missing = cursor.fetchone()[0]
+        if missing:
+            problems[column] = missing
+    if problems:
+        raise UnknownReferences(problems)
+
+
+_INCIDENT_REFERENCES = {"category_id": "dashboards.Category", "municipality_id": "areas.Municipality",
+                        "buurt_id": "areas.Buurt", "address_id": "areas.Address"}
+_AGGREGATE_REFERENCES = {"category_id": "dashboards.Category", "municipality_id": "areas.Municipality",
+                         "wijk_id": "areas.Wijk", "buurt_id": "areas.Buurt"}
+
+
 def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
     """UPDATE the rows whose values changed, INSERT the new ones; returns LoadCounts."""
     extra = extra or {}
@@ -190,6 +223,7 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
             duplicates = _duplicates(cursor, stage.name, ("external_id",))
             if duplicates:
                 raise DuplicateIds(duplicates)
+            _check_references(cursor, stage.name, _INCIDENT_REFERENCES)
             # the months before (a re-delivered incident may have moved) and after the load
             cursor.execute(
                 f"SELECT DISTINCT t.occurred_on FROM {table} AS t JOIN {stage.name} AS s "
@@ -330,6 +364,7 @@ def aggregate_counts_load(*, source: Source, rows, import_run=None) -> LoadCount
             duplicates = _duplicates(cursor, stage.name, _AGGREGATE_KEY)
             if duplicates:
                 raise DuplicateIds(duplicates)
+            _check_references(cursor, stage.name, _AGGREGATE_REFERENCES)
             inserted, updated = _upsert(
                 cursor, table=table, stage=stage.name, source_id=source.pk, key=_AGGREGATE_KEY,
                 columns=AGGREGATE_COLUMNS, extra={"import_run": import_run},

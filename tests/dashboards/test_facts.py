@@ -12,7 +12,9 @@ from hypothesis.extra.django import TestCase
 from areas.models import Buurt, Municipality, Wijk
 from dashboards.models import AggregateCount, Category, Dagdeel, Incident, Rollup, Source, WeekRollup
 from dashboards.services.facts import (
+    INCIDENT_COLUMNS,
     DuplicateIds,
+    UnknownReferences,
     aggregate_counts_load,
     dagdeel_of,
     incidents_delete,
@@ -100,6 +102,22 @@ def test_one_id_twice_in_one_load_is_refused_and_nothing_is_stored():
         incidents_load(source=source, rows=[row("x", day, buurten[0], burglary), row("x", day, buurten[1], burglary)])
     assert refused.value.ids == ["x"]
     assert not Incident.objects.exists() and not Rollup.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_load_that_points_at_a_missing_buurt_or_category_is_refused_whole():
+    """The facts tables have no database foreign keys (bulk loads); the service checks every load's references."""
+    buurten = geography()
+    source = Source.objects.get(code="politie-bvh")
+    burglary = Category.objects.get(code="1.1.1")
+    day = datetime.date.today() - datetime.timedelta(days=30)
+    good = row("ok", day, buurten[0], burglary)
+    ghost = list(row("ghost", day, buurten[0], burglary))
+    ghost[INCIDENT_COLUMNS.index("buurt_id")] = 999_999
+    with pytest.raises(UnknownReferences) as refused, transaction.atomic():
+        incidents_load(source=source, rows=[good, tuple(ghost)])
+    assert refused.value.problems == {"buurt_id": 1}
+    assert not Incident.objects.exists()
 
 
 @pytest.mark.django_db
