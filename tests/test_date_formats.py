@@ -15,8 +15,9 @@ from tests.factories import admins, grant, login, make_user
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DATE_FILTER = re.compile(r"""\|date(?::(?P<q>["'])(?P<arg>[^"']*)(?P=q))?""")
-# DATE_FORMAT (no argument), DATETIME_FORMAT, the same with seconds for the audit trail, ISO for <time datetime>.
-ALLOWED = {None, "DATETIME_FORMAT", "d-m-Y H:i:s", "c"}
+# DATE_FORMAT (no argument), DATETIME_FORMAT, the same with seconds for the audit trail, ISO for <time datetime>,
+# and YEAR_MONTH_FORMAT ("december 2026") where a figure covers a whole month, not a day.
+ALLOWED = {None, "DATETIME_FORMAT", "d-m-Y H:i:s", "c", "YEAR_MONTH_FORMAT"}
 
 
 def date_filters(text):
