@@ -3,13 +3,20 @@ placed by point in polygon on real Almere buurt shapes."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from dashboards.models import Category, Incident, Rollup, Source
+from dashboards.selectors.filters import add_months
 from ingest.models import ImportRun
 
 from .conftest import BVH_FIXTURE, bvh_rows, bvh_text, run_file
 
 pytestmark = pytest.mark.django_db
+
+
+def dutch_day(text):
+    """The day of a BVH date/time cell ("20-9-2017 17:30")."""
+    return datetime.datetime.strptime(text, "%d-%m-%Y %H:%M").date()
 
 
 def _incidents():
@@ -22,7 +29,9 @@ def test_the_fixture_loads_whole_with_places_categories_and_times(almere, bvh_so
     assert (run.rows_read, run.inserted, run.updated, run.unchanged, run.rejected) == (14, 14, 0, 0, 0)
     assert run.report["encoding"] == "Windows-1252" and run.report["delimiter"] == ";"
     first = _incidents().get(buurt__code="BU00340101", category__code="1.1.1")
-    assert first.occurred_on == datetime.date(2017, 9, 20) and first.occurred_time == datetime.time(17, 30)
+    burglary = bvh_rows()[0]  # the fixture's first row: A20 in Centrum Haven Noord, begun "20-9-2017 17:30"
+    assert burglary[0] == "A20"
+    assert first.occurred_on == dutch_day(burglary[8]) and first.occurred_time == datetime.time(17, 30)
     assert first.dagdeel == 2 and first.weekday == 2  # middag, woensdag
     assert first.municipality.code == "GM0034"
     assert first.modus_operandi == "Raam geforceerd" and first.loot == "Sieraden"
@@ -91,17 +100,20 @@ REG_HEADER = "Registratienummer;Incidentsoort code;Incidentsoort;Begin-pleegdatu
 
 
 def test_registration_numbers_are_the_ids_and_a_redelivery_moves_the_incident(almere, bvh_source, tmp_path):
-    run = run_file(bvh_source, bvh_text([["PL0900-2017001", "A20", "Woning", "20-9-2017 17:30", "", "", "",
+    this_month = timezone.localdate().replace(day=1)
+    first = add_months(this_month, -3).replace(day=20)  # the 20th three months ago, then the 21st of the month after
+    corrected = add_months(first, 1).replace(day=21)
+    run = run_file(bvh_source, bvh_text([["PL0900-2017001", "A20", "Woning", f"{first:%d-%m-%Y} 17:30", "", "", "",
                                           "143544,4", "483188,2"]], REG_HEADER), tmp_path=tmp_path, name="a.csv")
     assert run.inserted == 1
     assert _incidents().get().external_id == "PL0900-2017001"
-    run = run_file(bvh_source, bvh_text([["PL0900-2017001", "A20", "Woning", "21-10-2017 09:00", "", "", "",
-                                          "143407,6", "482966,0"]], REG_HEADER), tmp_path=tmp_path, name="b.csv")
+    run = run_file(bvh_source, bvh_text([["PL0900-2017001", "A20", "Woning", f"{corrected:%d-%m-%Y} 09:00", "", "",
+                                          "", "143407,6", "482966,0"]], REG_HEADER), tmp_path=tmp_path, name="b.csv")
     assert (run.inserted, run.updated) == (0, 1)
     moved = _incidents().get()
-    assert moved.occurred_on == datetime.date(2017, 10, 21) and moved.buurt.code == "BU00340102"
+    assert moved.occurred_on == corrected and moved.buurt.code == "BU00340102"
     months = set(Rollup.objects.filter(source__code="politie-bvh").values_list("month", flat=True))
-    assert months == {datetime.date(2017, 10, 1)}  # September's rollup went with it
+    assert months == {corrected.replace(day=1)}  # the first month's rollup went with it
 
 
 def test_without_a_point_the_buurtcode_then_the_address_places_the_row(almere, bvh_source, tmp_path):

@@ -4,6 +4,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from dashboards.models import Dagdeel, Incident
 from ingest.formats.hennep import plants, property_type
@@ -102,14 +103,17 @@ def test_an_excel_register(places, tmp_path):
     sheet = book.active
     sheet.append(["Zaaknummer", "Datum ruiming", "Tijdstip", "Postcode", "Huisnummer", "Huisletter", "Soort pand",
                   "Aantal planten", "Melder"])
-    sheet.append(["Z-1", datetime.datetime(2024, 6, 3), datetime.time(14, 5), "9901AA", 14, "A", "Maisonnette", 120,
+    today = timezone.localdate()
+    cleared = datetime.datetime.combine(today - datetime.timedelta(days=30), datetime.time())  # a date cell
+    sheet.append(["Z-1", cleared, datetime.time(14, 5), "9901AA", 14, "A", "Maisonnette", 120, "Politie"])
+    sheet.append(["Z-2", cleared + datetime.timedelta(days=1), None, "9901AB", 5, None, "Bedrijfsunit", "=A1*2",
                   "Politie"])
-    sheet.append(["Z-2", datetime.datetime(2024, 6, 4), None, "9901AB", 5, None, "Bedrijfsunit", "=A1*2", "Politie"])
     path = tmp_path / "hennep.xlsx"
     book.save(path)
-    result = run_format("hennep", path)
+    result = run_format("hennep", path, today=today)
     assert result.rejected == []
     found = clearings()
+    assert (found["Z-1"].occurred_on, found["Z-2"].occurred_on) == (cleared.date(), cleared.date() + datetime.timedelta(days=1))
     assert (found["Z-1"].address.bag_id, found["Z-1"].occurred_time, found["Z-1"].dagdeel, found["Z-1"].quantity,
             found["Z-1"].property_type) == ("0999200000000015", datetime.time(14, 5), Dagdeel.MIDDAG, 120, "flat")
     assert (found["Z-2"].buurt_id, found["Z-2"].dagdeel, found["Z-2"].quantity, found["Z-2"].property_type) == (

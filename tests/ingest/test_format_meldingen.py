@@ -20,6 +20,14 @@ def places(db):
     return make_geography()
 
 
+def utc_day(path, row_id):
+    """The calendar day (UTC) of a fixture row's created_at, as the export writes it."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"{row_id},"):
+            return datetime.date.fromisoformat(line.split(",")[1][:10])
+    raise LookupError(row_id)
+
+
 def incidents():
     return {i.external_id: i for i in Incident.objects.filter(source__code="meldingen").select_related("category")}
 
@@ -39,10 +47,11 @@ def test_signalen_export_with_points(places):
     assert (jeugd.category.code, jeugd.buurt_id, jeugd.municipality_id) == (
         "meldingen/overlast-jeugd", places.a.pk, places.municipality.pk)
     assert (jeugd.occurred_on, jeugd.occurred_time, jeugd.dagdeel) == (
-        datetime.date(2024, 3, 5), datetime.time(14, 22, 10), Dagdeel.MIDDAG)  # 13:22 UTC is 14:22 in Almere
-    night = found["1002"]  # 22:30 UTC on 1 July is 00:30 on Tuesday 2 July in the Netherlands
+        utc_day(TDO, 1001), datetime.time(14, 22, 10), Dagdeel.MIDDAG)  # 13:22 UTC is 14:22 in Almere
+    night = found["1002"]  # 22:30 UTC on Monday 1 July is 00:30 on Tuesday 2 July in the Netherlands
+    assert utc_day(TDO, 1002).weekday() == 0
     assert (night.occurred_on, night.dagdeel, night.weekday, night.buurt_id) == (
-        datetime.date(2024, 7, 2), Dagdeel.NACHT, 1, places.b.pk)
+        utc_day(TDO, 1002) + datetime.timedelta(days=1), Dagdeel.NACHT, 1, places.b.pk)
     assert (found["1003"].category.code, found["1003"].buurt_id) == ("meldingen/verlichting", places.b.pk)
     assert (found["1003"].lon, found["1003"].lat) == (5.15, 52.02)
     assert found["1006"].category.code == "meldingen/overig"
@@ -108,8 +117,11 @@ def test_many_rows_are_placed_in_batches(places):
 
 
 def test_value_readers():
-    assert local_datetime("2024-10-27T01:30:00Z") == (datetime.date(2024, 10, 27), datetime.time(2, 30))
-    assert local_datetime("27-10-2024") == (datetime.date(2024, 10, 27), None)
+    # 01:30 UTC on the night summer time ends is 02:30 winter time (not 03:30); a Dutch date is that same day
+    stamp = "2024-10-27T01:30:00Z"
+    day = datetime.date.fromisoformat(stamp[:10])
+    assert local_datetime(stamp) == (day, datetime.time(2, 30))
+    assert local_datetime(f"{day.day}-{day.month}-{day.year}") == (day, None)
     assert geometry_point("SRID=28992;POINT(131869 451352)") == (28992, 131869.0, 451352.0)
     assert geometry_point("POINT Z (5.1 52.1 0)") == (None, 5.1, 52.1)
     assert geometry_point("=1+1") is None
