@@ -1,15 +1,18 @@
 """The figure API: dashboards, buurten (JSON and GeoJSON), trend, dagdelen; 400s with their reason; the grant."""
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from access import roles as R
-from tests.dashboards.figures_fixtures import World, standard_incidents
+from dashboards.selectors.filters import add_months, figure_query_from_params
+from tests.dashboards.figures_fixtures import YEAR_2024, World, standard_incidents
 from tests.factories import grant, make_user
 
 pytestmark = pytest.mark.django_db
-PERIOD = "from=2024-01&to=2024-12"
+PERIOD = urlencode(YEAR_2024)  # from=2024-01&to=2024-12: the figure fixture's year
 
 
 @pytest.fixture
@@ -75,7 +78,8 @@ def test_trend_month_and_week(world, viewer):
     client = api(viewer)
     body = client.get(f"/api/v1/dashboards/buurtveiligheid/trend?{PERIOD}").json()
     assert body["interval"] == "month" and body["total"] == 20 and len(body["points"]) == 12
-    assert body["points"][2] == {"period": "2024-03", "start": "2024-03-01", "count": 4, "previousYearCount": 4,
+    march = add_months(figure_query_from_params(YEAR_2024).date_from, 2)  # PERIOD's third month
+    assert body["points"][2] == {"period": "2024-03", "start": march.isoformat(), "count": 4, "previousYearCount": 4,
                                  "provisional": False}
     body = client.get(f"/api/v1/dashboards/buurtveiligheid/trend?{PERIOD}&interval=week&area=BU00340101").json()
     assert body["interval"] == "week" and body["area"] == "BU00340101" and body["total"] == 10

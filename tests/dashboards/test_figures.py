@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dashboards.models import Source
 from dashboards.selectors import figures
-from dashboards.selectors.filters import FigureQueryError, figure_query_from_params
+from dashboards.selectors.filters import FigureQueryError, add_months, figure_query_from_params
 from tests.dashboards.figures_fixtures import YEAR_2024, World, standard_incidents
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +96,9 @@ def test_monthly_trend_against_a_year_earlier(world):
 
 def test_weekly_trend_by_iso_week(world):
     trend = figures.trend(q(), interval="week")
-    assert trend.points[0].period == datetime.date(2024, 1, 1) and trend.points[0].label == "2024-W01"
-    assert trend.points[-1].period == datetime.date(2024, 12, 30)
+    # the Monday of ISO week 1 of 2024 opens the year; the week of 31 December is ISO week 1 of 2025
+    assert trend.points[0].period == datetime.date.fromisocalendar(2024, 1, 1) and trend.points[0].label == "2024-W01"
+    assert trend.points[-1].period == datetime.date.fromisocalendar(2025, 1, 1)
     assert trend.total == 20
     week10 = next(p for p in trend.points if p.label == "2024-W10")  # 4-7 March 2024
     assert (week10.count, week10.previous_year_count) == (4, 4)  # 6-9 March 2023, 52 weeks earlier
@@ -134,7 +135,8 @@ def test_table_change_against_the_previous_period(world):
 
 
 def test_provisional_months_are_flagged(world):
-    Source.objects.filter(pk=world.source.pk).audited_update(reason="test", provisional_from=datetime.date(2024, 11, 1))
+    last_two_months = add_months(q().date_to.replace(day=1), -1)  # November and December of the fixture's year
+    Source.objects.filter(pk=world.source.pk).audited_update(reason="test", provisional_from=last_two_months)
     trend = figures.trend(q())
     assert trend.provisional and [p.provisional for p in trend.points][-3:] == [False, True, True]
     assert figures.area_figures(q()).provisional
@@ -199,7 +201,8 @@ def test_few_queries_whatever_the_number_of_buurten(world):
         buurt = Buurt.objects.create(code=f"BU003401{50 + i}", name=f"Extra {i}", wijk=wijk)
         Population.objects.create(buurt=buurt, year=2024, inhabitants=100 + i)
         world.buurten[buurt.code] = buurt
-    world.load([world.row(datetime.date(2024, 4, 1), f"BU003401{50 + i}", world.theft) for i in range(20)])
+    april = add_months(query.date_from, 3)
+    world.load([world.row(april, f"BU003401{50 + i}", world.theft) for i in range(20)])
     with CaptureQueriesContext(connection) as large:
         result = figures.area_figures(query)
         figures.trend(query)

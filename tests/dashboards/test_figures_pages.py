@@ -1,19 +1,20 @@
 """The dashboard pages: filter, map (data URL, legend), table (sorting), trend (SVG + table), dagdeel grid, buurt
 page; a filter that cannot be answered shows its reason (400); a tile layer widens the CSP only when configured."""
-import datetime
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 
 from access import roles as R
 from dashboards.models import Intervention, Source
-from tests.dashboards.figures_fixtures import World, standard_incidents
+from dashboards.selectors.filters import add_months, figure_query_from_params
+from tests.dashboards.figures_fixtures import YEAR_2024, World, standard_incidents
 from tests.factories import grant, login, make_user
 from tests.test_responsive_tables import unlabelled_cells
 
 pytestmark = pytest.mark.django_db
-PERIOD = "from=2024-01&to=2024-12"
+PERIOD = urlencode(YEAR_2024)  # from=2024-01&to=2024-12: the figure fixture's year
 
 
 @pytest.fixture
@@ -28,6 +29,11 @@ def client(world):
     user = make_user("analist")
     grant(user, R.DASHBOARD_VIEWER, scope=world.boards["buurtveiligheid"])
     return login(Client(), user)
+
+
+def fixture_year():
+    """The figure fixture's year (PERIOD) as a figure query: date_from and date_to."""
+    return figure_query_from_params(YEAR_2024)
 
 
 def page(client, url, status=200):
@@ -80,8 +86,9 @@ def test_aggregate_source_has_no_dagdeel_grid(client, world):
 
 
 def test_buurt_page(client, world):
+    mid_year = add_months(fixture_year().date_from, 6)
     Intervention.objects.create(name="Camera Centrum", kind="camera", municipality=world.municipality,
-                                start=datetime.date(2024, 7, 1)).buurten.add(world.buurten["BU00340101"])
+                                start=mid_year).buurten.add(world.buurten["BU00340101"])
     html = page(client, f"/dashboards/buurtveiligheid/buurt/BU00340101/?{PERIOD}")
     assert "Centrum" in html and "Almere" in html and "Camera Centrum" in html
     assert "flipperen" in html and "laptop" in html and "sieraden" in html  # WOS: modus operandi and loot
@@ -94,7 +101,8 @@ def test_buurt_page(client, world):
 
 
 def test_buurt_page_marks_provisional_figures(client, world):
-    Source.objects.filter(pk=world.source.pk).audited_update(reason="test", provisional_from=datetime.date(2024, 11, 1))
+    last_two_months = add_months(fixture_year().date_to.replace(day=1), -1)
+    Source.objects.filter(pk=world.source.pk).audited_update(reason="test", provisional_from=last_two_months)
     html = page(client, f"/dashboards/buurtveiligheid/buurt/BU00340101/?{PERIOD}")
     assert "voorlopig" in html
 

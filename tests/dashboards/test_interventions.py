@@ -1,21 +1,24 @@
 """Interventions through pages and API: who may read and who may write, validation with field messages, buurten of
 another municipality refused, and every change on record (auditlog)."""
-import datetime
-
 import pytest
 from auditlog.models import LogEntry
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from access import roles as R
 from dashboards.models import Intervention
+from dashboards.selectors.filters import add_months
 from dashboards.services.interventions import intervention_create, intervention_update
 from tests.dashboards.interventions_fixtures import Grid, months
 from tests.factories import grant, login, make_user
 
 pytestmark = pytest.mark.django_db
 
-D = datetime.date
+
+def month(offset):
+    """The first day of the month `offset` months from this one (negative: before it)."""
+    return add_months(timezone.localdate().replace(day=1), offset)
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def people(grid):
 @pytest.fixture
 def intervention(grid, people):
     return intervention_create(user=people["editor"], name="Camera Stationsplein", kind="camera",
-                               buurten=[grid.cells[(0, 0)], grid.cells[(0, 1)]], start=D(2025, 1, 1),
+                               buurten=[grid.cells[(0, 0)], grid.cells[(0, 1)]], start=month(-13),
                                categories=[grid.burglary], description="Vier camera's")
 
 
@@ -49,7 +52,7 @@ def api(user):
 
 def payload(grid, **extra):
     data = {"name": "Straatcoaches Haven", "kind": "straatcoaches", "buurten": [grid.cells[(1, 1)].code],
-            "start": "2025-03-01", "categories": ["1.1.1"], "themes": ["wos-hic"], "description": "Avonden"}
+            "start": month(-11).isoformat(), "categories": ["1.1.1"], "themes": ["wos-hic"], "description": "Avonden"}
     data.update(extra)
     return data
 
@@ -80,17 +83,17 @@ def test_an_editor_creates_and_changes_through_the_form(grid, people):
     assert form.status_code == 200 and grid.foreign.code not in form.content.decode()
     response = client.post("/dashboards/maatregelen/nieuw/", {
         "name": "Verlichting park", "kind": "verlichting", "buurten": [grid.cells[(2, 2)].pk],
-        "start": "2025-02-01", "end": "", "description": ""})
+        "start": month(-12).isoformat(), "end": "", "description": ""})
     assert response.status_code == 302, response.content.decode()[:2000]
     item = Intervention.objects.get(name="Verlichting park")
     assert response["Location"] == f"/dashboards/maatregelen/{item.pk}/"
     assert item.created_by == people["editor"] and item.municipality == grid.municipality
     refused = client.post(f"/dashboards/maatregelen/{item.pk}/wijzigen/", {
         "name": "Verlichting park", "kind": "verlichting", "buurten": [grid.cells[(2, 2)].pk],
-        "start": "2025-02-01", "end": "2025-01-01"})
+        "start": month(-12).isoformat(), "end": month(-13).isoformat()})
     assert refused.status_code == 200 and "De einddatum ligt vóór de startdatum." in refused.content.decode()
     foreign = client.post("/dashboards/maatregelen/nieuw/", {
-        "name": "Elders", "kind": "camera", "buurten": [grid.foreign.pk], "start": "2025-02-01"})
+        "name": "Elders", "kind": "camera", "buurten": [grid.foreign.pk], "start": month(-12).isoformat()})
     assert foreign.status_code == 200 and not Intervention.objects.filter(name="Elders").exists()
 
 
@@ -119,7 +122,7 @@ def test_the_api_lists_and_shows_for_viewers_and_refuses_their_writes(grid, peop
     assert row["buurten"] == [{"code": grid.cells[(0, 0)].code, "name": "Buurt 0-0"},
                               {"code": grid.cells[(0, 1)].code, "name": "Buurt 0-1"}]
     assert row["categories"] == ["1.1.1"] and row["_links"]["effect"]["href"].endswith("/effect")
-    assert client.get(f"/api/v1/interventions/{intervention.pk}").json()["start"] == "2025-01-01"
+    assert client.get(f"/api/v1/interventions/{intervention.pk}").json()["start"] == intervention.start.isoformat()
     assert client.get("/api/v1/interventions/999999").status_code == 404
     assert client.post("/api/v1/interventions", payload(grid), format="json").status_code == 403
     assert not Intervention.objects.filter(name="Straatcoaches Haven").exists()
@@ -134,7 +137,7 @@ def test_an_editor_posts_with_field_messages_on_errors(grid, people):
     assert bad.status_code == 400
     names = {p["name"] for p in bad.json()["invalidParams"]}
     assert {"name", "buurten"} <= names
-    late = client.post("/api/v1/interventions", payload(grid, start="2025-03-01", end="2025-01-01"), format="json")
+    late = client.post("/api/v1/interventions", payload(grid, start=month(-11).isoformat(), end=month(-13).isoformat()), format="json")
     assert late.status_code == 400
     assert any("vóór de startdatum" in p["reason"] for p in late.json()["invalidParams"])
 
@@ -150,8 +153,10 @@ def test_buurten_of_another_municipality_are_refused(grid, people):
 
 
 def test_the_effect_endpoint(grid, people, intervention):
-    series = {cell: {m: 5 for m in months(D(2024, 1, 1), 24)} for cell in grid.cells}
-    series[(0, 0)] = {**{m: 10 for m in months(D(2024, 1, 1), 12)}, **{m: 4 for m in months(D(2025, 1, 1), 12)}}
+    # twelve months before the start and the twelve after it, all of them whole months that have passed
+    before = add_months(intervention.start, -12)
+    series = {cell: {m: 5 for m in months(before, 24)} for cell in grid.cells}
+    series[(0, 0)] = {**{m: 10 for m in months(before, 12)}, **{m: 4 for m in months(intervention.start, 12)}}
     grid.load(series)
     response = api(people["viewer"]).get(f"/api/v1/interventions/{intervention.pk}/effect")
     assert response.status_code == 200
@@ -159,7 +164,7 @@ def test_the_effect_endpoint(grid, people, intervention):
     for key in ("treated", "control", "displacement", "displacementControl"):
         assert set(data[key]) >= {"before", "after", "buurten"}
     assert data["treated"]["before"] == 120 + 60 and data["treated"]["after"] == 48 + 60
-    assert data["periods"]["beforeFrom"] == "2024-01-01" and data["periods"]["months"] == 12
+    assert data["periods"]["beforeFrom"] == before.isoformat() and data["periods"]["months"] == 12
     assert data["rateRatio"] < 1 and len(data["rateRatioCi95"]) == 2
     assert data["wdd"] < 0 and data["wddSe"] > 0
     assert data["marylandLevel"] in (2, 3) and "Maryland" in data["explanation"]
@@ -178,7 +183,7 @@ def test_creating_and_changing_leave_change_records_by_the_editor(grid, people, 
     entries = LogEntry.objects.get_for_object(intervention)
     assert entries.filter(action=LogEntry.Action.CREATE, actor=people["editor"]).exists()
     intervention_update(user=people["editor"], intervention=intervention, name="Camera Stationsplein-Oost",
-                        kind="camera", buurten=[grid.cells[(0, 0)]], start=D(2025, 1, 1))
+                        kind="camera", buurten=[grid.cells[(0, 0)]], start=intervention.start)
     assert entries.filter(action=LogEntry.Action.UPDATE, actor=people["editor"]).exists()
     assert LogEntry.objects.filter(content_type__model="intervention", actor=people["editor"]).count() >= 3
 
@@ -188,12 +193,12 @@ def test_the_service_refuses_a_viewer(grid, people):
 
     with pytest.raises(PermissionDenied):
         intervention_create(user=people["viewer"], name="X", kind="camera", buurten=[grid.cells[(0, 0)]],
-                            start=D(2025, 1, 1))
+                            start=month(-13))
 
 
 def test_a_planned_intervention_has_a_page_and_an_effect_without_figures(grid, people):
     planned = intervention_create(user=people["editor"], name="Gepland", kind="camera",
-                                  buurten=[grid.cells[(0, 0)]], start=D(2099, 1, 1))
+                                  buurten=[grid.cells[(0, 0)]], start=month(12))  # a year ahead
     page = login(Client(), people["viewer"]).get(f"/dashboards/maatregelen/{planned.pk}/")
     assert page.status_code == 200 and "nog geen hele maand" in page.content.decode()
     data = api(people["viewer"]).get(f"/api/v1/interventions/{planned.pk}/effect").json()
