@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.cache.NoStoreMiddleware",  # nothing a logged-in user or the API receives is stored by a browser or proxy
     "access.middleware.SessionIdleMiddleware",
     "access.middleware.PermissionRefreshMiddleware",
     "access.middleware.AccessRuleMiddleware",
