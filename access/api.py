@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import BasePermission
 
@@ -112,6 +112,24 @@ def token_digest(raw: str) -> str:
 
 def token_max_age() -> timedelta:
     return timedelta(days=getattr(settings, "API_TOKEN_MAX_AGE_DAYS", 90))
+
+
+class SameSiteSessionAuthentication(SessionAuthentication):
+    """The session cookie counts only for requests from the platform's own pages. A browser sends the cookie along
+    with a request another website makes (an <img> or a link to `/api/v1/addresses/7/hits?purpose=...`), which would
+    run a search, count against the victim's limit and be recorded in the victim's name; such a request is refused
+    before anything runs. Requests with a token are not affected (another site cannot attach one)."""
+
+    message = gettext_lazy("Een verzoek dat van een andere website komt, wordt niet uitgevoerd. Open de pagina in het "
+                           "platform zelf.")
+
+    def authenticate(self, request):
+        from core.fetch import cross_site
+
+        result = super().authenticate(request)
+        if result is not None and cross_site(request):
+            raise exceptions.PermissionDenied(self.message)
+        return result
 
 
 class HashedTokenAuthentication(TokenAuthentication):

@@ -255,7 +255,7 @@ REST_FRAMEWORK = {
     # Token first, so that an unauthenticated request gets 401 with WWW-Authenticate (session auth gives 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "access.api.HashedTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "access.api.SameSiteSessionAuthentication",  # the session cookie only for the platform's own pages
     ],
     # Deny by default: a view must declare `required_permissions`, decided by access.permissions only.
     "DEFAULT_PERMISSION_CLASSES": ["access.api.PlatformPermission"],
