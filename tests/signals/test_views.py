@@ -315,6 +315,20 @@ def test_notifications_page_lists_own_and_marks_read(as_user, place, addresses, 
     assert mine.read_at is not None
 
 
+def test_a_co_occurrence_notice_shows_only_the_month_the_other_signal_was_placed(as_user, place, addresses, people):
+    """Issue 12, finding 4: the notice told the other department to the minute when a signal was placed."""
+    from django.utils import formats, timezone
+
+    place("hh", "th", addresses["a12"])
+    place("sz", "sz", addresses["a12"])  # hh's department is told of Sociale Zaken's new signal
+    note = Notification.objects.get(recipient=people["hh"])
+    html = as_user("hh").get("/signalen/meldingen/").content.decode()
+    moment = timezone.localtime(note.created_at)
+    assert formats.date_format(moment, "DATETIME_FORMAT") not in html
+    assert moment.strftime("%H:%M") not in html
+    assert formats.date_format(moment, "YEAR_MONTH_FORMAT") in html
+
+
 def test_since_is_the_month_in_dutch(as_user, place, addresses):
     from datetime import date, datetime, time
 
