@@ -25,6 +25,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -208,7 +209,14 @@ def run(url: str, *, incidents=DEFAULT_INCIDENTS, clients=32, workers=4, duratio
     import dj_database_url
 
     result = DashboardBench(incidents=incidents, database=dj_database_url.parse(url)["NAME"])
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="vp-bench-dash-"))
+    if workdir is None:  # standalone: a work directory of its own, removed afterwards
+        workdir = Path(tempfile.mkdtemp(prefix="vp-bench-dash-"))
+        try:
+            return run(url, incidents=incidents, clients=clients, workers=workers, duration=duration,
+                       samples=samples, seed=seed, cache_url=cache_url, regenerate=regenerate,
+                       platform_db=platform_db, say=say, workdir=workdir, secret=secret)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
     secret = secret or "bench-" + secrets.token_hex(32)
     env = bench_env(url, secret, cache_url=cache_url, workdir=workdir)
     wanted = {"version": GENERATOR_VERSION, "incidents": incidents, "seed": seed, "complete": True}
@@ -265,7 +273,7 @@ def _http(result, url, env, inner, *, clients, workers, duration, seed, say, wor
                 say(f"API {figure}: {status} {body[:160]!r}")
                 continue
             runner = FigureClients(server.port, token, paths, seed=seed)
-            runner.run(clients=1, duration=2.0, label="warm-up")
+            runner.run(clients=workers, duration=3.0, label="warm-up")  # every worker
             for n in (1, clients):
                 summary = runner.run(clients=n, duration=duration, label=f"{figure}-{n}", meter=CpuMeter(server, url))
                 result.http[(figure, n)] = summary
@@ -280,7 +288,7 @@ def _http(result, url, env, inner, *, clients, workers, duration, seed, say, wor
         if status == 200:
             runner = FigureClients(server.port, token, [api_path("buurten", p) for p in mix],
                                    accept="application/geo+json", seed=seed)
-            runner.run(clients=1, duration=2.0, label="warm-up")
+            runner.run(clients=workers, duration=3.0, label="warm-up")  # every worker
             result.http[("buurten-geojson", 1)] = runner.run(clients=1, duration=duration, label="geojson",
                                                              meter=CpuMeter(server, url))
 
