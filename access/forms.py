@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import visible_text
+
 from .models import Department, User
 from .roles import ROLES
 
@@ -35,8 +37,14 @@ def date_bounds(field, *, first, last):
     field.widget.attrs.update({"min": first.isoformat(), "max": last.isoformat()})
 
 
+class VisiblePurposeField(forms.CharField):
+    def to_python(self, value):
+        """Counted and kept as a reader sees it: invisible characters do not make a purpose (core.text)."""
+        return visible_text(super().to_python(value))
+
+
 def purpose_field(**kwargs):
-    return forms.CharField(
+    return VisiblePurposeField(
         label=_("Doel en grondslag"),
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=PURPOSE_MIN_LENGTH,

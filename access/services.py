@@ -11,6 +11,7 @@ from guardian.utils import get_user_obj_perms_model
 
 from audit.models import AccessEvent
 from audit.services import access_event_record
+from core.text import visible_text
 
 from .models import Authorisation, User, new_permissions_version
 from .roles import ROLES
@@ -90,7 +91,8 @@ def authorisation_request(
     role_def = ROLES[role]
     if requested_by.pk == user.pk:
         raise ValidationError(_("U kunt geen autorisatie aan uzelf toekennen."))
-    if not (purpose or "").strip():
+    purpose = visible_text(purpose)
+    if not purpose:
         raise ValidationError({"purpose": _("Vul het doel en de grondslag in.")})
     valid_from = valid_from or _today()
     _check_period(valid_from, valid_until)

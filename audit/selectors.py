@@ -17,6 +17,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.text import INVISIBLE_ONLY_REGEX
+
 from .models import AccessEvent
 
 ADDRESS_TYPE = "areas.Address"
@@ -295,7 +297,8 @@ class AccessEventFilter(django_filters.FilterSet):
         return queryset.filter(occurred_at__lt=_local_start(value + dt.timedelta(days=1)))
 
     def filter_without_purpose(self, queryset, name, value):
-        return queryset.filter(purpose="") if value else queryset
+        """No purpose, or one with nothing visible in it (zero-width spaces, BOMs, fillers: core.text)."""
+        return queryset.filter(purpose__regex=INVISIBLE_ONLY_REGEX) if value else queryset
 
 
 def event_filter(data):

@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.text import visible_text
+
 from . import selectors
 from .models import Category
 
@@ -29,6 +31,10 @@ class PurposeField(forms.CharField):
             },
         )
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        """Counted and kept as a reader sees it: invisible characters do not make a purpose (core.text)."""
+        return visible_text(super().to_python(value))
 
 
 class SearchForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from audit.context import get_current, new_trace_id, reset_current, set_current
 from audit.models import AccessEvent
 from audit.services import access_event_record
+from core.text import visible_length, visible_text
 
 from .. import selectors
 
@@ -64,8 +65,10 @@ def _record_refusal(*, user, query: str, purpose: str, obj=None):
 
 
 def _clean_purpose(purpose) -> str:
-    purpose = " ".join((purpose or "").split())
-    if len(purpose) < 3:
+    """The purpose as a reader sees it: invisible characters (zero-width spaces, BOMs, U+2800, U+3164, U+202E ...)
+    removed and spaces collapsed; at least 3 visible characters (core.text)."""
+    purpose = visible_text(purpose)
+    if visible_length(purpose) < 3:
         raise ValidationError(
             {"purpose": _("Vul het doel van deze zoekvraag in: een zaaknummer of de reden van uw zoekvraag.")}
         )
