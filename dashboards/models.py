@@ -56,8 +56,12 @@ class DashboardUserObjectPermission(UserObjectPermissionBase):
 # -- Facts: what ingest stores and the dashboards read -----------------------------------------------------------
 # Every figure keeps its source; figures of different sources are never added together. Incidents are the facts of
 # sources that deliver single events (police BVH, meldingen, hennep clearings); AggregateCount holds the counts of
-# sources that deliver only totals (CBS/Politie open data). Rollup and WeekRollup are derived from Incident by
-# dashboards.services.facts after every load and are the only thing the figure selectors read.
+# sources that deliver only totals (CBS/Politie open data). MonthRollup, Rollup and WeekRollup are derived from
+# Incident by dashboards.services.facts after every load and are the only thing the figure selectors read.
+
+
+# The facts tables' foreign keys: no database constraint and no index of their own (see Incident).
+_FACT_FK = {"db_constraint": False, "db_index": False}
 
 
 class Dagdeel(models.IntegerChoices):
@@ -152,21 +156,28 @@ class Incident(models.Model):
     The facts tables (Incident, AggregateCount and the rollups) carry no database-level foreign-key constraints: a
     load of millions of rows would otherwise check every reference of every row at commit. The facts service checks
     the references of a whole load in one set-based query instead, and Django still applies on_delete (PROTECT,
-    SET_NULL, CASCADE) when geography or a catalogue entry is deleted through the ORM."""
+    SET_NULL, CASCADE) when geography or a catalogue entry is deleted through the ORM.
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, db_constraint=False, related_name="incidents")
+    Every index costs every insert of a load, so there are only the ones a query needs: the key (source,
+    external_id), (source, occurred_on) for the loads' months and the hennep list, (municipality, occurred_on) for
+    the hotspots and the daily report, (buurt, occurred_on) for the buurt page (and Django's PROTECT check when a
+    buurt is deleted) and address where one is set (Django's SET_NULL when an address is deleted); no plain
+    foreign-key indexes. A source or category is only deleted when it has no incidents (PROTECT): that check may
+    scan, it is rare."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="incidents", **_FACT_FK)
     external_id = models.CharField(_("id bij de bron"), max_length=64)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, db_constraint=False, related_name="incidents")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="incidents", **_FACT_FK)
     occurred_on = models.DateField(_("datum"))
     occurred_time = models.TimeField(_("tijd"), null=True, blank=True)
     dagdeel = models.PositiveSmallIntegerField(_("dagdeel"), choices=Dagdeel.choices)
     weekday = models.PositiveSmallIntegerField(_("weekdag"))  # 0 = maandag
     municipality = models.ForeignKey(
-        "areas.Municipality", on_delete=models.PROTECT, db_constraint=False, related_name="+",
+        "areas.Municipality", on_delete=models.PROTECT, related_name="+", **_FACT_FK,
     )
-    buurt = models.ForeignKey("areas.Buurt", on_delete=models.PROTECT, db_constraint=False, related_name="incidents")
+    buurt = models.ForeignKey("areas.Buurt", on_delete=models.PROTECT, related_name="incidents", **_FACT_FK)
     address = models.ForeignKey(
-        "areas.Address", null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False, related_name="+",
+        "areas.Address", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **_FACT_FK,
     )
     lon = models.FloatField(_("lengtegraad"), null=True, blank=True)
     lat = models.FloatField(_("breedtegraad"), null=True, blank=True)
@@ -181,7 +192,12 @@ class Incident(models.Model):
         verbose_name = _("incident")
         verbose_name_plural = _("incidenten")
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="incident_source_external_id")]
-        indexes = [models.Index(fields=["source", "occurred_on"], name="incident_src_date")]
+        indexes = [
+            models.Index(fields=["source", "occurred_on"], name="incident_src_date"),
+            models.Index(fields=["municipality", "occurred_on"], name="incident_mun_date"),
+            models.Index(fields=["buurt", "occurred_on"], name="incident_buurt_date"),
+            models.Index(fields=["address"], name="incident_address", condition=models.Q(address__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.source_id}:{self.external_id}"
@@ -196,18 +212,18 @@ class AggregateCount(models.Model):
         WIJK = "wijk", _("wijk")
         BUURT = "buurt", _("buurt")
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, db_constraint=False, related_name="aggregate_counts")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, db_constraint=False, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="aggregate_counts", **_FACT_FK)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", **_FACT_FK)
     area_code = models.CharField(_("gebiedscode"), max_length=10)
     level = models.CharField(_("niveau"), max_length=8, choices=Level.choices)
     municipality = models.ForeignKey(
-        "areas.Municipality", null=True, on_delete=models.PROTECT, db_constraint=False, related_name="+",
+        "areas.Municipality", null=True, on_delete=models.PROTECT, related_name="+", **_FACT_FK,
     )
     wijk = models.ForeignKey(
-        "areas.Wijk", null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, related_name="+",
+        "areas.Wijk", null=True, blank=True, on_delete=models.PROTECT, related_name="+", **_FACT_FK,
     )
     buurt = models.ForeignKey(
-        "areas.Buurt", null=True, blank=True, on_delete=models.PROTECT, db_constraint=False, related_name="+",
+        "areas.Buurt", null=True, blank=True, on_delete=models.PROTECT, related_name="+", **_FACT_FK,
     )
     year = models.PositiveSmallIntegerField(_("jaar"))
     month = models.PositiveSmallIntegerField(_("maand"), default=0)  # 0 = the whole year
@@ -232,13 +248,13 @@ class AggregateCount(models.Model):
 class Rollup(models.Model):
     """Incidents counted per source × buurt × category × month × dagdeel × weekday (derived, never edited)."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", **_FACT_FK)
     municipality = models.ForeignKey(
-        "areas.Municipality", on_delete=models.CASCADE, db_constraint=False, related_name="+",
+        "areas.Municipality", on_delete=models.CASCADE, related_name="+", **_FACT_FK,
     )
-    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, db_constraint=False, related_name="+")
-    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, db_constraint=False, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", **_FACT_FK)
     month = models.DateField()  # first day of the month
     dagdeel = models.PositiveSmallIntegerField(choices=Dagdeel.choices)
     weekday = models.PositiveSmallIntegerField()
@@ -256,16 +272,39 @@ class Rollup(models.Model):
         return f"{self.buurt_id} {self.month} {self.dagdeel}/{self.weekday}: {self.count}"
 
 
+class MonthRollup(models.Model):
+    """Incidents counted per source × buurt × category × month (derived, never edited): the map, the table and the
+    monthly trend read this one; Rollup (also per dagdeel × weekday, almost a row per incident on a large source)
+    only serves the dagdeel grid."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    month = models.DateField()  # first day of the month
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "buurt", "category", "month"], name="monthrollup_unique_cell")
+        ]
+        indexes = [models.Index(fields=["source", "municipality", "month"], name="monthrollup_src_mun_month")]
+
+    def __str__(self):
+        return f"{self.buurt_id} {self.month}: {self.count}"
+
+
 class WeekRollup(models.Model):
     """Incidents counted per source × buurt × category × ISO week (Monday), for weekly trends and Opvallend."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+", **_FACT_FK)
     municipality = models.ForeignKey(
-        "areas.Municipality", on_delete=models.CASCADE, db_constraint=False, related_name="+",
+        "areas.Municipality", on_delete=models.CASCADE, related_name="+", **_FACT_FK,
     )
-    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, db_constraint=False, related_name="+")
-    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, db_constraint=False, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    wijk = models.ForeignKey("areas.Wijk", on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    buurt = models.ForeignKey("areas.Buurt", on_delete=models.CASCADE, related_name="+", **_FACT_FK)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+", **_FACT_FK)
     week = models.DateField()  # the Monday of the ISO week
     count = models.PositiveIntegerField()
 

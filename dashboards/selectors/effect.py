@@ -1,5 +1,5 @@
 """The effect of an intervention: an equal period before and after its start, in the treated buurten against
-comparable control buurten, with the ring of neighbouring buurten as the displacement area. Reads Rollup only.
+comparable control buurten, with the ring of neighbouring buurten as the displacement area. Reads MonthRollup only.
 
 Design (what the effect page explains in plain Dutch):
 
@@ -49,7 +49,7 @@ from django.utils.translation import ngettext
 
 from areas.models import Buurt, Population
 
-from ..models import Category, Intervention, Rollup, Source
+from ..models import Category, Intervention, MonthRollup, Source
 from .filters import DEFAULT_SOURCE, add_months, month_end, months_between
 
 MAX_MONTHS = 12
@@ -364,9 +364,9 @@ def _population(buurt_ids, year):
 
 
 def _monthly(*, source, municipality, categories, date_from, date_to):
-    """{buurt id: {month: count}} from Rollup."""
+    """{buurt id: {month: count}} from MonthRollup."""
     rows = (
-        Rollup.objects.filter(source=source, municipality=municipality, category_id__in=categories,
+        MonthRollup.objects.filter(source=source, municipality=municipality, category_id__in=categories,
                               month__gte=date_from, month__lte=date_to)
         .values("buurt_id", "month").annotate(n=Sum("count")).order_by().values_list("buurt_id", "month", "n")
     )
@@ -400,7 +400,7 @@ def intervention_effect(*, intervention, source=None, today=None):
     categories = intervention_categories(intervention)
     category_ids = [c.pk for c in categories]
     municipality = intervention.municipality
-    data_until = (Rollup.objects.filter(source=source, municipality=municipality)
+    data_until = (MonthRollup.objects.filter(source=source, municipality=municipality)
                   .order_by("-month").values_list("month", flat=True).first())
     periods = effect_periods(start=intervention.start, end=intervention.end, today=today, data_until=data_until)
     effect = Effect(intervention=intervention, source=source, categories=categories, periods=periods)
@@ -486,7 +486,7 @@ def intervention_effect(*, intervention, source=None, today=None):
                 t_before=_sum(series, treated_ids, first), t_after=_sum(series, treated_ids, second),
                 c_before=_sum(series, controls, first), c_after=_sum(series, controls, second))
     t_earlier = _sum(series, treated_ids, earlier)
-    data_from = (Rollup.objects.filter(source=source, municipality=municipality)
+    data_from = (MonthRollup.objects.filter(source=source, municipality=municipality)
                  .order_by("month").values_list("month", flat=True).first())
     if data_from is not None and data_from <= periods.earlier_from and (t_earlier or t.before):
         effect.earlier_z = 2 * (math.sqrt(t.before) - math.sqrt(t_earlier))  # only when the source covers it

@@ -1,9 +1,11 @@
 """The figures a dashboard viewer sees: map (per buurt / wijk), trend, dagdeel × weekday grid and the table.
 
-Every function takes a FigureQuery (dashboards.selectors.filters) and reads only the derived tables: Rollup and
-WeekRollup for sources that deliver incidents, AggregateCount (level buurt) for sources that deliver counts, plus
-Population, AreaIndicator and the geography. Each figure is one GROUP BY in the database filtered by source and
-municipality (index rollup_src_mun_month); figures of different sources are never added. Every result carries the
+Every function takes a FigureQuery (dashboards.selectors.filters) and reads only the derived tables for sources that
+deliver incidents: MonthRollup (per buurt × category × month) for the map, the table, the monthly trend and the buurt
+page, Rollup (also per dagdeel × weekday) for the dagdeel grid only, WeekRollup for the weekly trend; AggregateCount
+(level buurt) for sources that deliver counts; plus Population, AreaIndicator and the geography. Each figure is one
+GROUP BY in the database filtered by source, municipality and period (the tables' (source, municipality, month)
+indexes); figures of different sources are never added. Every result carries the
 attribution ("Bron: Politie") and whether part of its period is provisional at the source.
 
 The map, the trend and the grid of one query count the same rows, so their totals are equal.
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_noop
 
 from areas.models import AreaIndicator, Buurt, Population, Wijk
 
-from ..models import AggregateCount, Category, Dagdeel, Incident, Rollup, Source, Theme, WeekRollup
+from ..models import AggregateCount, Category, Dagdeel, Incident, MonthRollup, Rollup, Source, Theme, WeekRollup
 from .filters import FigureQuery, FigureQueryError, add_months, figure_query_from_params
 
 LEVEL_BUURT = "buurt"
@@ -196,8 +198,10 @@ def _rate(count, inhabitants):
     return round(count * 1000.0 / inhabitants, 2)
 
 
-def _rollups(query: FigureQuery, first_month, last_month):
-    return Rollup.objects.filter(source=query.source, municipality=query.municipality, month__gte=first_month,
+def _rollups(query: FigureQuery, first_month, last_month, *, model=MonthRollup):
+    """Rollup rows of the query's source, municipality, months and categories: MonthRollup unless a figure needs
+    the dagdeel and weekday (Rollup, some 28 times as many rows)."""
+    return model.objects.filter(source=query.source, municipality=query.municipality, month__gte=first_month,
                                  month__lte=last_month, category_id__in=query.categories)
 
 
@@ -445,7 +449,7 @@ def _month_label(day):
 
 
 def trend(query: FigureQuery, *, interval=INTERVAL_MONTH, area: Area | None = None) -> Trend:
-    """Counts per month (Rollup), ISO week (WeekRollup) or, for yearly sources, year, each beside the same period a
+    """Counts per month (MonthRollup), ISO week (WeekRollup) or, for yearly sources, year, each beside the same period a
     year earlier; one GROUP BY over both years. Weekly: the weeks whose Monday lies in the period."""
     area = area or area_from_code(query, "")
     source = query.source
@@ -513,7 +517,7 @@ def dagdeel_grid(query: FigureQuery, *, area: Area | None = None) -> DagdeelGrid
         raise FigureQueryError(_("Bron '%(source)s' levert alleen aantallen, zonder tijdstip: een verdeling over "
                                  "dagdelen is er niet.") % {"source": query.source.name})
     area = area or area_from_code(query, "")
-    rows = _in_area(_rollups(query, query.month_from, query.month_to), area)
+    rows = _in_area(_rollups(query, query.month_from, query.month_to, model=Rollup), area)
     found = {(d, w): n for d, w, n in
              rows.values("dagdeel", "weekday").annotate(n=Sum("count")).values_list("dagdeel", "weekday", "n")}
     cells = [GridCell(int(d), w, found.get((d, w), 0)) for d in DAGDELEN for w in range(WEEKDAYS)]

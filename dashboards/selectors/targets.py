@@ -1,4 +1,4 @@
-"""Targets (doelstellingen) with their progress, read from Rollup: the count of the theme in the baseline year, the
+"""Targets (doelstellingen) with their progress, read from MonthRollup: the count of the theme in the baseline year, the
 target count (baseline × (1 + change%)), this year so far and its projection to a full year (the year so far scaled
 to twelve months; in January, before a whole month has passed, the last 12 whole months), and a count per year."""
 import datetime
@@ -9,7 +9,7 @@ from django.db.models import Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
-from ..models import Category, Rollup, Target
+from ..models import Category, MonthRollup, Target
 from .filters import add_months
 
 
@@ -82,7 +82,7 @@ def target_progress(*, target, today=None):
     this_month = today.replace(day=1)
     categories = theme_category_ids(target.theme)
     first_year = min(target.baseline_year, today.year)
-    rows = Rollup.objects.filter(
+    rows = MonthRollup.objects.filter(
         source=target.source, municipality=target.municipality, category_id__in=categories,
         month__gte=datetime.date(first_year, 1, 1), month__lt=this_month,
     )

@@ -2,7 +2,8 @@
 
 Loads are set-based: the rows go into a temporary staging table (COPY on PostgreSQL), then one UPDATE of the rows
 that changed and one INSERT of the new ones; the rollups of every month (and ISO week) a load touched are then
-recomputed from the incidents in that period, so `Rollup` and `WeekRollup` always equal the counts of `Incident`.
+recomputed from the incidents in that period, so `MonthRollup`, `Rollup` and `WeekRollup` always equal the counts of
+`Incident`.
 Call these inside the caller's transaction (an import run lands whole or not at all); nothing here commits.
 """
 import csv
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from ..models import AggregateCount, Dagdeel, Incident, Rollup, Source, WeekRollup
+from ..models import AggregateCount, Dagdeel, Incident, MonthRollup, Rollup, Source, WeekRollup
 
 BATCH = 20_000
 
@@ -265,13 +266,26 @@ def rollups_rebuild(*, source: Source | None = None):
     sources = [source] if source else list(Source.objects.filter(granularity=Source.Granularity.INCIDENT))
     with connection.cursor() as cursor:
         for item in sources:
+            MonthRollup.objects.filter(source=item).delete()
             Rollup.objects.filter(source=item).delete()
             WeekRollup.objects.filter(source=item).delete()
-            months = {
-                d.replace(day=1)
-                for d in Incident.objects.filter(source=item).values_list("occurred_on", flat=True).distinct()
-            }
-            _refresh_rollups(cursor, item.pk, months)
+            _refresh_rollups(cursor, item.pk, _incident_months(item))
+
+
+def month_rollups_rebuild(*, source: Source | None = None):
+    """Recompute only MonthRollup of one source (or all) from the incidents: fills it in a database whose incidents
+    were loaded before it existed, without rewriting the (much larger) Rollup and WeekRollup."""
+    sources = [source] if source else list(Source.objects.filter(granularity=Source.Granularity.INCIDENT))
+    with connection.cursor() as cursor:
+        for item in sources:
+            MonthRollup.objects.filter(source=item).delete()
+            for low, high in _month_ranges(_incident_months(item)):
+                _refresh_month_rollups(cursor, item.pk, low, high)
+
+
+def _incident_months(source):
+    return {d.replace(day=1)
+            for d in Incident.objects.filter(source=source).values_list("occurred_on", flat=True).distinct()}
 
 
 def _as_date(value):
@@ -307,11 +321,12 @@ def _month_ranges(months):
 
 
 def _refresh_rollups(cursor, source_id, months):
-    """Recompute the month rollups of `months` and the week rollups of every ISO week overlapping them."""
+    """Recompute MonthRollup and Rollup of `months` and the week rollups of every ISO week overlapping them."""
     incident = Incident._meta.db_table
     buurt = _buurt_table()
     rollup, week_rollup = Rollup._meta.db_table, WeekRollup._meta.db_table
     for low, high in _month_ranges(months):
+        _refresh_month_rollups(cursor, source_id, low, high)
         cursor.execute(f"DELETE FROM {rollup} WHERE source_id = %s AND month >= %s AND month < %s",
                        [source_id, low, high])
         cursor.execute(
@@ -339,6 +354,22 @@ def _refresh_rollups(cursor, source_id, months):
             f"{_week_sql('i.occurred_on', 'i.weekday')}",
             [source_id, first_week, after_weeks],
         )
+
+
+def _refresh_month_rollups(cursor, source_id, low, high):
+    """MonthRollup of the months in [low, high): delete them, count them again from the incidents."""
+    month_rollup, incident = MonthRollup._meta.db_table, Incident._meta.db_table
+    cursor.execute(f"DELETE FROM {month_rollup} WHERE source_id = %s AND month >= %s AND month < %s",
+                   [source_id, low, high])
+    cursor.execute(
+        f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "
+        f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, {_month_sql('i.occurred_on')}, "
+        f"COUNT(*) FROM {incident} AS i JOIN {_buurt_table()} AS b ON b.id = i.buurt_id "
+        f"WHERE i.source_id = %s AND i.occurred_on >= %s AND i.occurred_on < %s "
+        f"GROUP BY i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, "
+        f"{_month_sql('i.occurred_on')}",
+        [source_id, low, high],
+    )
 
 
 def _buurt_table():

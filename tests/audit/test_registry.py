@@ -18,7 +18,8 @@ EXEMPT = {
     "audit.AccessEvent", "audit.ChainSegment", "audit.ChainCheckpoint",
     # facts loaded in bulk by ingest: each import run is one audit record (file hash and counts), not one per row;
     # the rollups and alerts are derived from them
-    "dashboards.Incident", "dashboards.AggregateCount", "dashboards.Rollup", "dashboards.WeekRollup",
+    "dashboards.Incident", "dashboards.AggregateCount", "dashboards.Rollup", "dashboards.MonthRollup",
+    "dashboards.WeekRollup",
     "dashboards.Alert",
 }
 # Public reference data (CBS geography, BAG addresses), replaced in bulk by imports that are themselves recorded.
