@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.models import Department
+from access.permissions import has_perm
 from audit.models import AccessEvent
 from audit.services import access_event_record
 
 from .. import selectors
 from ..catalogue import DEFAULT_CATALOGUE
 from ..models import Category, Notification, Signal
-from ._common import _actor, _today
+from ._common import SEARCH_PERM, SearchLimitExceeded, _actor, _today
 from .notifications import _notify
 
 EDITABLE_FIELDS = {
@@ -79,9 +80,16 @@ def _check_contact_officer(officer, department):
         )
 
 
-def _co_occurrence(*, signal):
-    """A signal landed where another department already has an active one: tell all contact officers involved."""
+def _co_occurrence(*, signal, user):
+    """A signal landed where another department already has an active one: tell the contact officers involved.
+
+    The other departments' officers learn that one more department flags the address (as before). The placing
+    department's own officers learn which other departments flag it: that is what a search reveals, so it follows the
+    search rules (issue 12, finding 3): only when the placing user holds the search role and is within the search
+    limit, recorded as an address search whose purpose is the signal's own ground. Otherwise they are not told."""
     from access.models import User
+
+    from .search import search_limit_take
 
     rows = list(
         Signal.objects.active()
@@ -95,14 +103,38 @@ def _co_occurrence(*, signal):
     if len({dept for dept, _name, _officer in rows}) < 2:
         return []
     address = signal.address
+    others = {officer for dept, _name, officer in rows if dept != signal.department_id}
+    own = {officer for dept, _name, officer in rows if dept == signal.department_id}
+    if own and not _co_occurrence_as_search(signal=signal, user=user, hits=len(departments) - 1,
+                                            limit_take=search_limit_take):
+        own = set()
     subject = _("Samenloop op %(address)s") % {"address": address.label}
     text = _(
         "Op het adres %(address)s hebben nu meerdere afdelingen een actief signaal: %(departments)s. "
         "Stem met elkaar af voordat u actie onderneemt. Details van signalen worden niet gedeeld; "
         "neem contact op met de contactpersoon van de andere afdeling."
     ) % {"address": address.label, "departments": ", ".join(departments)}
-    officers = User.objects.filter(pk__in={officer for _dept, _name, officer in rows})
+    officers = User.objects.filter(pk__in=others | own)
     return _notify(officers, kind=Notification.Kind.CO_OCCURRENCE, subject=subject, text=text)
+
+
+def _co_occurrence_as_search(*, signal, user, hits, limit_take):
+    """Telling the placing department which departments flag the address is a search: the search role, a purpose
+    (the signal's own ground: its category and case), a count against the limit and an access event. False when the
+    user may not search or the limit is used up (then the placing department is simply not told)."""
+    if user is None or not has_perm(user, SEARCH_PERM):
+        return False
+    try:
+        with transaction.atomic():
+            limit_take(user=user)
+    except SearchLimitExceeded:
+        return False
+    purpose = _("Signaal geplaatst: %(category)s") % {"category": signal.category.name}
+    if signal.case_reference:
+        purpose = f"{purpose} ({signal.case_reference})"
+    access_event_record(action=AccessEvent.Action.ADDRESS_SEARCH, actor=user, obj=signal.address,
+                        query=signal.address.search_key, purpose=purpose[:255], result_count=hits)
+    return True
 
 
 @transaction.atomic
@@ -143,7 +175,7 @@ def signal_create(
     signal.full_clean(exclude=["department", "address", "category", "contact_officer", "created_by", "closed_by"])
     with _actor(user):
         signal.save()
-    _co_occurrence(signal=signal)
+    _co_occurrence(signal=signal, user=user)
     return signal
 
 
