@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -130,6 +131,12 @@ class SameSiteSessionAuthentication(SessionAuthentication):
         if result is not None and cross_site(request):
             raise exceptions.PermissionDenied(self.message)
         return result
+
+
+class SameSiteSessionScheme(SessionScheme):
+    """The OpenAPI document describes the same-site session like Django REST framework's session (cookie auth)."""
+
+    target_class = "access.api.SameSiteSessionAuthentication"
 
 
 class HashedTokenAuthentication(TokenAuthentication):

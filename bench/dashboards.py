@@ -170,7 +170,7 @@ def bench_env(database_url: str, secret: str, *, cache_url="locmem://", workdir:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE"}}
     env.update({
         "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": secret, "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_COOKIES": "0", "CELERY_BROKER_URL": "", "LOG_LEVEL": "WARNING", "DEMO_ACCOUNTS_ENABLED": "0",
+        "SECURE_COOKIES": "0", "AUDIT_CHAIN_KEY": "bench-chain-" + secret, "CELERY_BROKER_URL": "", "LOG_LEVEL": "WARNING", "DEMO_ACCOUNTS_ENABLED": "0",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "CACHE_URL": cache_url,
         "CACHE_KEY_PREFIX": f"vp-bench-{secrets.token_hex(4)}-{Path(database_url).name}",
     })

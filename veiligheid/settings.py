@@ -199,6 +199,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS only, on by default wherever the cookies are secure (production): redirect plain HTTP (except the load
+# balancer's health check) and tell browsers never to come back over HTTP (HSTS, a year, with subdomains).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # django-axes: lock out on the combination of username and IP, with a cool-off.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -213,6 +220,10 @@ AXES_VERBOSE = False
 
 # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Behind a TLS-terminating proxy the request reaches Django over HTTP: trust the proxy's X-Forwarded-Proto, else
+# the HTTPS redirect would loop.
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("Engels"))]
@@ -247,6 +258,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+        "base-uri": ["'none'"],  # an injected <base> cannot redirect the page's relative URLs
+        "object-src": ["'none'"],
     }
 }
 
@@ -278,6 +291,11 @@ SPECTACULAR_SETTINGS = {
     "CONTACT": {"name": "Team Veiligheidsplatform", "email": DEFAULT_FROM_EMAIL},
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Two models have a field "status" with their own choices: each enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ImportRunStatusEnum": "ingest.models.ImportRun.Status",
+        "SignalStatusEnum": "signals.models.Signal.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.add_version_header",
@@ -301,7 +319,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-SILENCED_SYSTEM_CHECKS = ["guardian.W001"]  # permissions are read through access.permissions, not a backend
+SILENCED_SYSTEM_CHECKS = [
+    "guardian.W001",  # permissions are read through access.permissions, not a backend
+    # HSTS preloading commits every subdomain of the municipality's domain to HTTPS for good: the municipality's
+    # decision (SECURE_HSTS_PRELOAD=1), not a default of one application on that domain.
+    "security.W021",
+]
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # no guardian anonymous user: anonymous users hold nothing
 
@@ -344,6 +367,11 @@ CELERY_BEAT_SCHEDULE["signals-prune-search-tallies"] = {
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 5 * 366)
 # Key of the HMAC hash chains (default: derived from SECRET_KEY). Must stay the same for the life of the log.
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+if not AUDIT_CHAIN_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "AUDIT_CHAIN_KEY is missing. Set it to a long random value that never changes and is kept out of the "
+        "database (the audit hash chains are signed with it), or set DEBUG=1 for a local demo."
+    )
 # LogEntry.cid = the request id of the request (or task) that made the change.
 AUDITLOG_CID_GETTER = "audit.context.current_request_id"
 # Unusual behaviour on the auditor pages.

@@ -198,6 +198,8 @@ class Command(BaseCommand):
             "DATABASE_URL": database_url,
             "DEBUG": "0",
             "SECRET_KEY": self.secret,
+            "AUDIT_CHAIN_KEY": "bench-chain-" + self.secret,  # production settings require one
+            "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_COOKIES": "0",  # the bulk checker logs in over plain HTTP on loopback
             "SIGNAL_SEARCH_LIMIT_PER_HOUR": SEARCH_LIMIT,

@@ -101,6 +101,7 @@ class Command(BaseCommand):
             "DATABASE_URL": url,
             "DEBUG": "0",
             "SECRET_KEY": "bench-" + uuid.uuid4().hex + uuid.uuid4().hex,
+            "AUDIT_CHAIN_KEY": "bench-chain-" + uuid.uuid4().hex + uuid.uuid4().hex,
             "ALLOWED_HOSTS": "testserver",
             "SECURE_COOKIES": "0",
             "SIGNAL_SEARCH_LIMIT_PER_HOUR": "1000000",
