@@ -7,13 +7,13 @@ prints the counts and exits non-zero when the run was rejected (1) or failed (2)
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from ingest import services
 from ingest.models import ImportRun, ImportSource
+from ingest.tasks import import_run_process
 
 
 class Command(BaseCommand):
@@ -70,8 +70,10 @@ class Command(BaseCommand):
             run.refresh_from_db()
             if run.finished:
                 return run
-            if settings.CELERY_TASK_ALWAYS_EAGER:
-                # in-process: the task ran on commit; if the source was busy it is still queued: try again here
+            if import_run_process.app.conf.task_always_eager:
+                # in-process (the embedded default, or a caller that set Celery eager, as the test suite does): the
+                # task ran on commit, or not at all inside an outer transaction; if the source was busy it is still
+                # queued: process it here
                 try:
                     run = services.run_process(run_id=run.pk)
                     continue
