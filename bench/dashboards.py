@@ -585,7 +585,7 @@ def measure_raw(*, samples, seed, say=print):
         for figure in FIGURES:
             cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + RAW_SQL[figure], args)
             explain[f"ruw {figure}"] = _plan_summary(cur.fetchone()[0][0])
-        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) SELECT buurt_id, SUM(count) FROM dashboards_rollup "
+        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) SELECT buurt_id, SUM(count) FROM dashboards_monthrollup "
                     "WHERE source_id = %(source)s AND municipality_id = %(municipality)s AND month BETWEEN %(first)s "
                     "AND %(last)s AND category_id = ANY(%(categories)s) GROUP BY buurt_id", args)
         explain["rollup buurten"] = _plan_summary(cur.fetchone()[0][0])
@@ -713,7 +713,8 @@ def inner(*, incidents, seed, samples, say=print):
     municipality = Municipality.objects.get(code=BENCH_MUNICIPALITY)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-        prewarm(cur, [Rollup._meta.db_table, "rollup_src_mun_month", WeekRollup._meta.db_table,
+        prewarm(cur, [Rollup._meta.db_table, "rollup_src_mun_cover", "dashboards_monthrollup",
+                      "monthrollup_src_mun_cover", WeekRollup._meta.db_table,
                       "weekrollup_src_mun_week", Incident._meta.db_table, "areas_buurt", "areas_population"], say=say)
         cur.execute(f"SELECT COUNT(*) FROM {Incident._meta.db_table}")
         out["incidents"] = cur.fetchone()[0]
