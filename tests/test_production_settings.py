@@ -15,7 +15,8 @@ PRODUCTION = {
 }
 # what the test suite itself sets to run over plain HTTP must not leak into the production start
 SUITE_ONLY = {"SECURE_SSL_REDIRECT", "SECURE_COOKIES", "DEMO_ACCOUNTS_ENABLED", "ALLOWED_HOSTS", "DATABASE_URL",
-              "SECURE_HSTS_SECONDS", "CELERY_BROKER_URL"}
+              "SECURE_HSTS_SECONDS", "CELERY_BROKER_URL",
+              "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by the browser journeys for Playwright's event loop
 
 
 def manage(*args, **env):

@@ -120,7 +120,7 @@ def _co_occurrence(*, signal, user):
 
 def _co_occurrence_as_search(*, signal, user, hits, limit_take):
     """Telling the placing department which departments flag the address is a search: the search role, a purpose
-    (the signal's own ground: its category and case), a count against the limit and an access event. False when the
+    (the signal's own ground: placing it, with its case number), a count against the limit and an access event. False when the
     user may not search or the limit is used up (then the placing department is simply not told)."""
     if user is None or not has_perm(user, SEARCH_PERM):
         return False
@@ -129,7 +129,8 @@ def _co_occurrence_as_search(*, signal, user, hits, limit_take):
             limit_take(user=user)
     except SearchLimitExceeded:
         return False
-    purpose = _("Signaal geplaatst: %(category)s") % {"category": signal.category.name}
+    # the ground, not the content: the category would tell auditors what another department's signal is about
+    purpose = _("Signaal geplaatst")
     if signal.case_reference:
         purpose = f"{purpose} ({signal.case_reference})"
     access_event_record(action=AccessEvent.Action.ADDRESS_SEARCH, actor=user, obj=signal.address,

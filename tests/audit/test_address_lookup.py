@@ -52,7 +52,10 @@ def test_searches_signal_views_and_hit_report_listings_of_the_address(auditor_cl
     assert sum("coord" in d and "uitdraai" in d for d in descriptions) == 4, descriptions
     assert any("drukte de uitdraai af" in d for d in descriptions)
     assert any("downloadde de uitdraai (CSV)" in d for d in descriptions)
-    assert len(rows) == 6
+    # Sanne placed Sociale Zaken's signal where T&H already had one: the notice told her which departments flag the
+    # address, which is a search of hers on record (issue 12, finding 3)
+    assert any("sanne" in d and "zocht dit adres" in d for d in descriptions), descriptions
+    assert len(rows) == 7
     assert "Zaak 2026-001" in html and "Zaak 2026-002" not in html
     assert "bekeek de details van een signaal" in html
     # Nothing about what the signal says reaches the auditor through this page.

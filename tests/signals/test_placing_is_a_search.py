@@ -32,7 +32,7 @@ def test_with_the_search_role_the_notice_is_a_recorded_search_with_the_signals_g
     place("hh", "th", addresses["k3"], case_reference="Z-2024-88")
     assert notices(people["hh"]).count() == 1
     event = searches(people["hh"]).get()
-    assert event.purpose == "Signaal geplaatst: Woonfraude (Z-2024-88)"
+    assert event.purpose == "Signaal geplaatst (Z-2024-88)"  # the ground, never the category (auditors read it)
     assert event.result_count == 1 and event.object_id == str(addresses["k3"].pk)
     assert SearchTally.objects.filter(user=people["hh"]).count() == tallies + 1
 
