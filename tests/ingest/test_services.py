@@ -1,11 +1,13 @@
 """The import run: whole or not at all, the reject threshold, errors, the task's idempotency and the source lock,
 progress outside the load transaction, the inbox."""
+import contextlib
 import os
 import time
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from audit.models import AccessEvent
 from dashboards.models import Incident
@@ -91,9 +93,30 @@ def test_a_run_left_running_by_a_killed_worker_is_processed_again(almere, bvh_so
     assert not Path(run.stored_path).exists()  # the upload is removed once its run is finished
 
 
+@contextlib.contextmanager
+def held_by_another_worker(source_id):
+    """The source's lock as another worker holds it: on PostgreSQL from a second database session (an advisory lock
+    is re-entrant within one session, so the test's own connection would simply get it again)."""
+    if connection.vendor != "postgresql":
+        with services._source_lock(source_id) as held:
+            yield held
+        return
+    import psycopg2
+
+    config = connection.settings_dict
+    other = psycopg2.connect(dbname=config["NAME"], user=config["USER"] or None, password=config["PASSWORD"] or None,
+                             host=config["HOST"] or None, port=config["PORT"] or None)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [services.LOCK_NAMESPACE, source_id])
+            yield cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
 def test_one_run_per_source_at_a_time(almere, bvh_source):
     run = services.run_start(source=bvh_source, file=BVH_FIXTURE, file_name=BVH_FIXTURE.name, queue=False)
-    with services._source_lock(bvh_source.pk) as held:  # another worker holds the source
+    with held_by_another_worker(bvh_source.pk) as held:  # another worker holds the source
         assert held
         with pytest.raises(services.SourceBusy):
             services.run_process(run_id=run.pk)
