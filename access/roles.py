@@ -78,6 +78,8 @@ INTERVENTION_EDITOR = "intervention_editor"
 DATA_STEWARD = "data_steward"
 AUTHORISATION_ADMIN = "authorisation_admin"
 AUDITOR = "auditor"
+# The roles that see or place signals: an auditor judges their use, so one person never holds both (issue 12 #10).
+SIGNAL_ROLES = (SIGNAL_SEARCH, BULK_CHECK, SIGNAL_OFFICER, HIT_REPORT_COORDINATOR)
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -88,6 +90,7 @@ ROLES: dict[str, Role] = {
             _("Een adres zoeken en zien welke afdelingen een signaal hebben en wie te bellen, zonder details."),
             model_perms=("signals.search_address",),
             sensitive=True,
+            excludes=(AUDITOR,),
         ),
         Role(
             BULK_CHECK,
@@ -96,6 +99,7 @@ ROLES: dict[str, Role] = {
               "een signaal hebben, met een eigen dagbudget aan adressen."),
             model_perms=("signals.bulk_check",),
             sensitive=True,
+            excludes=(AUDITOR,),
         ),
         Role(
             SIGNAL_OFFICER,
@@ -104,6 +108,7 @@ ROLES: dict[str, Role] = {
             scope="access.Department",
             object_perms=("manage_department_signals",),
             sensitive=True,
+            excludes=(AUDITOR,),
         ),
         Role(
             HIT_REPORT_COORDINATOR,
@@ -111,6 +116,7 @@ ROLES: dict[str, Role] = {
             _("Overzicht van adressen met signalen van meerdere afdelingen (alleen aantallen en afdelingen)."),
             model_perms=("signals.view_hit_report",),
             sensitive=True,
+            excludes=(AUDITOR,),
         ),
         Role(
             DASHBOARD_VIEWER,
@@ -163,7 +169,7 @@ ROLES: dict[str, Role] = {
             _("De audittrail inzien: wie heeft wat wanneer en waarom geraadpleegd."),
             model_perms=("audit.review_audit",),
             sensitive=True,
-            excludes=(AUTHORISATION_ADMIN,),
+            excludes=(AUTHORISATION_ADMIN, *SIGNAL_ROLES),
         ),
     ]
 }

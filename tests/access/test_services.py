@@ -102,6 +102,21 @@ def test_auditor_cannot_be_administrator():
         request(other, role=R.AUDITOR)
 
 
+@pytest.mark.parametrize("signal_role", [R.SIGNAL_SEARCH, R.BULK_CHECK, R.SIGNAL_OFFICER, R.HIT_REPORT_COORDINATOR])
+def test_auditor_cannot_hold_a_signal_role(signal_role):
+    """Issue 12 #10: whoever judges the use of signals never places or reads them; both orders are refused."""
+    admins()
+    scope = make_department("oov") if signal_role == R.SIGNAL_OFFICER else None
+    auditor = make_user("aud")
+    grant(auditor, R.AUDITOR)
+    with pytest.raises(ValidationError, match="functiescheiding"):
+        request(auditor, role=signal_role, scope=scope)
+    officer = make_user("off")
+    grant(officer, signal_role, scope=scope)
+    with pytest.raises(ValidationError, match="functiescheiding"):
+        request(officer, role=R.AUDITOR)
+
+
 def test_pending_request_also_blocks_the_conflicting_role():
     user = make_user("aud")
     request(user, role=R.AUDITOR)  # requested, not yet approved
