@@ -226,6 +226,16 @@ class AccessEvent(AppendOnlyModel):
         API_TOKEN_CREATE = "token_create", _("API-token aangemaakt")
         API_TOKEN_REVOKE = "token_revoke", _("API-token ingetrokken")
         IMPORT = "import", _("gegevens ingelezen")
+        # Accounts (access.accounts): an administrator never chooses another person's password.
+        ACCOUNT_CREATE = "account_create", _("account aangemaakt")
+        ACCOUNT_CHANGE = "account_change", _("account gewijzigd")
+        ACCOUNT_DEACTIVATE = "account_deactivate", _("account gedeactiveerd")
+        ACCOUNT_REACTIVATE = "account_reactivate", _("account geactiveerd")
+        EMAIL_CHANGE = "email_change", _("e-mailadres gewijzigd")
+        PASSWORD_LINK = "password_link", _("wachtwoordlink verstuurd")
+        PASSWORD_SET = "password_set", _("wachtwoord ingesteld via link")
+        PASSWORD_CHANGE = "password_change", _("wachtwoord gewijzigd")
+        SESSIONS_END = "sessions_end", _("sessies beëindigd")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("toegestaan")
