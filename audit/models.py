@@ -236,6 +236,12 @@ class AccessEvent(AppendOnlyModel):
         PASSWORD_SET = "password_set", _("wachtwoord ingesteld via link")
         PASSWORD_CHANGE = "password_change", _("wachtwoord gewijzigd")
         SESSIONS_END = "sessions_end", _("sessies beëindigd")
+        # Second factor (access.twofactor): enrolment, wrong codes, recovery codes and an administrator's reset.
+        TWOFACTOR_ENROL = "2fa_enrol", _("tweede factor ingesteld")
+        TWOFACTOR_FAILED = "2fa_failed", _("tweede factor onjuist")
+        TWOFACTOR_RECOVERY = "2fa_recovery", _("herstelcode gebruikt")
+        TWOFACTOR_RECOVERY_NEW = "2fa_recovery_new", _("nieuwe herstelcodes gemaakt")
+        TWOFACTOR_RESET = "2fa_reset", _("tweede factor gereset")
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("toegestaan")
