@@ -18,18 +18,18 @@ vanished in a newer indeling keeps its older indeling_jaar and drops out of the 
 
 Call these inside the caller's transaction (an import run lands whole or not at all); nothing here commits.
 """
-import csv
-import io
 import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from core.staging import Stage
+from core.staging import quote as _q
+
 from .models import Address, AreaIndicator, Buurt, BuurtBoundary, Municipality, Population, Wijk, WijkBoundary
 from .normalize import address_search_key, street_search_key
 
 CHUNK = 500  # geography features compared and written per chunk
-BATCH = 20_000  # staged rows per COPY / executemany
 
 
 @dataclass(frozen=True)
@@ -311,60 +311,6 @@ def wijk_names_load(*, names: dict) -> int:
 # -- staged upserts (population, indicators, addresses) -----------------------------------------------------------
 
 
-def _q(name):
-    return f'"{name}"'
-
-
-class _Stage:
-    """A temporary table with the load's rows (line_no keeps their order); dropped when the load is done."""
-
-    def __init__(self, cursor, name, model, fields):
-        self.cursor, self.name = cursor, name
-        self.columns = [model._meta.get_field(f).column for f in fields]
-        self.text = [model._meta.get_field(f).column for f in fields
-                     if model._meta.get_field(f).get_internal_type() in ("CharField", "TextField")]
-        types = [model._meta.get_field(f).db_type(connection) or "text" for f in fields]
-        if connection.vendor == "postgresql":
-            types = [t.replace(" unsigned", "") for t in types]
-        self.rows = 0
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cols = ", ".join(f"{_q(c)} {t}" for c, t in zip(self.columns, types, strict=True))
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} (line_no integer, {cols})")
-
-    def add(self, rows):
-        batch = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
-                self._write(batch)
-                batch = []
-        if batch:
-            self._write(batch)
-        return self.rows
-
-    def _write(self, batch):
-        start = self.rows
-        self.rows += len(batch)
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            for offset, row in enumerate(batch):
-                writer.writerow((start + offset, *("" if v is None else v for v in row)))
-            buffer.seek(0)
-            columns = ", ".join(("line_no", *map(_q, self.columns)))
-            force = f", FORCE_NOT_NULL ({', '.join(map(_q, self.text))})" if self.text else ""
-            self.cursor.copy_expert(f"COPY {self.name} ({columns}) FROM STDIN WITH (FORMAT csv{force})", buffer)
-        else:
-            marks = ", ".join(["%s"] * (len(self.columns) + 1))
-            self.cursor.executemany(
-                f"INSERT INTO {self.name} VALUES ({marks})",
-                [(start + offset, *row) for offset, row in enumerate(batch)],
-            )
-
-    def drop(self):
-        self.cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
-
-
 def _staged_upsert(*, model, stage_name, key, fields, rows, before=None) -> AreaLoadCounts:
     """Upsert `rows` (tuples in `fields` order) into model's table by `key`; within the load the first row of a key
     counts, later ones are skipped (counted as duplicates). `before(cursor, stage, table)` runs after staging and
@@ -374,7 +320,7 @@ def _staged_upsert(*, model, stage_name, key, fields, rows, before=None) -> Area
     keys = [column[f] for f in key]
     values = [column[f] for f in fields if f not in key]
     with connection.cursor() as cursor:
-        stage = _Stage(cursor, stage_name, model, fields)
+        stage = Stage.for_model(cursor, stage_name, model, fields)
         try:
             total = stage.add(rows)
             if not total:

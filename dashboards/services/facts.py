@@ -6,16 +6,15 @@ recomputed from the incidents in that period, so `MonthRollup`, `Rollup` and `We
 `Incident`.
 Call these inside the caller's transaction (an import run lands whole or not at all); nothing here commits.
 """
-import csv
 import datetime
-import io
 from dataclasses import dataclass
 
 from django.db import connection
 
-from ..models import AggregateCount, Dagdeel, Incident, MonthRollup, Rollup, Source, WeekRollup
+from core.staging import Stage
+from core.staging import quote as _q
 
-BATCH = 20_000
+from ..models import AggregateCount, Dagdeel, Incident, MonthRollup, Rollup, Source, WeekRollup
 
 
 @dataclass(frozen=True)
@@ -79,73 +78,8 @@ _AGGREGATE_TYPES = {
 }
 
 
-def _q(name):
-    return f'"{name}"'  # standard SQL quoting, the same on both databases
-
-
 def _distinct(a, b):
     return f"{a} IS DISTINCT FROM {b}"
-
-
-class _Stage:
-    """A temporary table with the load's rows; dropped when the load is done."""
-
-    def __init__(self, cursor, name, columns, types, text_columns):
-        self.cursor, self.name, self.columns, self.types, self.text = cursor, name, columns, types, text_columns
-        self.rows = 0
-        cols = ", ".join(f"{_q(c)} {types[c]}" for c in columns)
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} (line_no integer, {cols})")
-
-    def add(self, rows):
-        """Append rows (tuples in `columns` order); returns how many."""
-        batch = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
-                self._write(batch)
-                batch = []
-        if batch:
-            self._write(batch)
-        return self.rows
-
-    def _write(self, batch):
-        start = self.rows
-        self.rows += len(batch)
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            for offset, row in enumerate(batch):
-                writer.writerow((start + offset, *("" if v is None else v for v in row)))
-            buffer.seek(0)
-            columns = ", ".join(("line_no", *map(_q, self.columns)))
-            force = ", ".join(map(_q, self.text))
-            self.cursor.copy_expert(
-                f"COPY {self.name} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({force}))", buffer
-            )
-        else:
-            marks = ", ".join(["%s"] * (len(self.columns) + 1))
-            self.cursor.executemany(
-                f"INSERT INTO {self.name} VALUES ({marks})",
-                [(start + offset, *map(_sqlite_value, row)) for offset, row in enumerate(batch)],
-            )
-
-    def index(self, *columns):
-        """Index the filled stage on the load's key and give the planner its size (the joins against the facts
-        table would otherwise scan the stage per row: minutes on SQLite for a few thousand rows)."""
-        cursor = self.cursor
-        cursor.execute(f"CREATE INDEX {self.name}_key ON {self.name} ({', '.join(map(_q, columns))})")
-        cursor.execute(f"ANALYZE {self.name}")
-
-    def drop(self):
-        self.cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
-
-
-def _sqlite_value(value):
-    """SQLite stores dates and times as ISO text, as Django does."""
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return value
 
 
 def _duplicates(cursor, stage, key):
@@ -215,7 +149,7 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
     """
     table = Incident._meta.db_table
     with connection.cursor() as cursor:
-        stage = _Stage(cursor, "vp_incident_stage", INCIDENT_COLUMNS, _INCIDENT_TYPES, _INCIDENT_TEXT)
+        stage = Stage(cursor, "vp_incident_stage", INCIDENT_COLUMNS, _INCIDENT_TYPES, _INCIDENT_TEXT)
         try:
             total = stage.add(rows)
             if total == 0:
@@ -386,7 +320,7 @@ def aggregate_counts_load(*, source: Source, rows, import_run=None) -> LoadCount
     month; a later vintage replaces the counts it covers. `rows` are tuples in AGGREGATE_COLUMNS order."""
     table = AggregateCount._meta.db_table
     with connection.cursor() as cursor:
-        stage = _Stage(cursor, "vp_aggregate_stage", AGGREGATE_COLUMNS, _AGGREGATE_TYPES, _AGGREGATE_TEXT)
+        stage = Stage(cursor, "vp_aggregate_stage", AGGREGATE_COLUMNS, _AGGREGATE_TYPES, _AGGREGATE_TEXT)
         try:
             total = stage.add(rows)
             if total == 0:
