@@ -1,11 +1,16 @@
 """Browser journeys: Playwright driving Debian's chromium (Playwright's own browser download is not used) against
 pytest-django's live server with the demo municipality. Skipped where chromium is not installed; CI installs it."""
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"  # git-ignored: the final page of each journey, for a reviewer to look at
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # npm devDependency, installed by `make install` (npm ci)
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +53,44 @@ def page_as(browser, live_server, demo):
     yield open_as
     for context in pages:
         context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page) -> the path of a full-page PNG of `page` under test-artifacts/e2e/, named after the test."""
+
+    def save(page, name=""):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name + (f"-{name}" if name else ""))
+        path = ARTIFACTS / f"{stem}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
+
+
+@pytest.fixture
+def axe():
+    """axe(page, disable={"rule-id": "why"}) -> axe-core's violations on the page as it is now (every impact).
+
+    axe-core is injected from node_modules: the platform's Content-Security-Policy refuses inline scripts, so the
+    script is evaluated through the DevTools protocol (page.evaluate), which a page's CSP does not govern. Rules are
+    disabled only with a written reason, which the failure message repeats."""
+    if not AXE_JS.exists():
+        pytest.skip("axe-core is not installed (run `npm ci`, as `make install` does)")
+    source = AXE_JS.read_text(encoding="utf-8")
+
+    def run(page, disable=None):
+        disable = dict(disable or {})
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(f"() => {{ {source}\n }}")
+        options = {"resultTypes": ["violations"], "rules": {rule: {"enabled": False} for rule in disable}}
+        result = page.evaluate("options => window.axe.run(document, options)", options)
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
+                       for n in v["nodes"]][:5]}
+            for v in result["violations"]
+        ]
+
+    return run
