@@ -32,6 +32,7 @@ from .serializers import (
     GridCellSerializer,
     LegendClassSerializer,
     TrendPointSerializer,
+    area_figure_rows,
     figure_meta,
 )
 
@@ -105,7 +106,7 @@ def _geojson(result) -> HttpResponse:
             "populationYear": result.population_year, "total": result.total,
             "legend": LegendClassSerializer(result.legend, many=True).data}
     parts = []
-    for area, properties in zip(result.areas, AreaFigureSerializer(result.areas, many=True).data, strict=True):
+    for area, properties in zip(result.areas, area_figure_rows(result.areas), strict=True):
         feature_id, props = json.dumps(area.code), json.dumps(properties, separators=(",", ":"))
         geometry = geometries.get(area.code, "null")
         parts.append(f'{{"type":"Feature","id":{feature_id},"properties":{props},"geometry":{geometry}}}')
@@ -138,7 +139,7 @@ class BuurtenView(_FigureView):
             **figure_meta(query, provisional=result.provisional), "level": result.level,
             "populationYear": result.population_year, "total": result.total,
             "legend": LegendClassSerializer(result.legend, many=True).data,
-            "results": AreaFigureSerializer(result.areas, many=True).data,
+            "results": area_figure_rows(result.areas),
         })
 
 

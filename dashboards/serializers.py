@@ -27,6 +27,19 @@ class AreaFigureSerializer(serializers.Serializer):
     rateClass = serializers.IntegerField(source="rate_class", allow_null=True)
 
 
+def area_figure_rows(areas) -> list[dict]:
+    """AreaFigureSerializer's output for many areas, built directly: the map sends some 14,000 buurten of a large
+    municipality, where the generic serializer alone costs tens of milliseconds. The serializer stays the schema;
+    tests/dashboards/test_api_figures.py checks that both give the same."""
+    return [
+        {"code": a.code, "name": a.name, "wijkCode": a.wijk_code,
+         "inhabitants": None if a.inhabitants is None else int(a.inhabitants), "count": int(a.count),
+         "ratePer1000": None if a.rate is None else float(a.rate),
+         "rateClass": None if a.rate_class is None else int(a.rate_class)}
+        for a in areas
+    ]
+
+
 class TrendPointSerializer(serializers.Serializer):
     period = serializers.CharField(source="label", help_text="JJJJ-MM, JJJJ-Www (ISO-week) of JJJJ.")
     start = serializers.DateField(source="period")

@@ -1,4 +1,5 @@
 """The figure API: dashboards, buurten (JSON and GeoJSON), trend, dagdelen; 400s with their reason; the grant."""
+import json
 from urllib.parse import urlencode
 
 import pytest
@@ -8,6 +9,7 @@ from rest_framework.test import APIClient
 
 from access import roles as R
 from dashboards.selectors.filters import add_months, figure_query_from_params
+from dashboards.serializers import area_figure_rows
 from tests.dashboards.figures_fixtures import YEAR_2024, World, standard_incidents
 from tests.factories import grant, make_user
 
@@ -50,6 +52,20 @@ def test_buurten_with_rates_and_source(world, viewer):
                                   "count": 10, "ratePer1000": 5.0, "rateClass": rows["BU00340101"]["rateClass"]}
     assert rows["BU00340201"]["ratePer1000"] is None and rows["BU00340201"]["count"] == 3
     assert "BU03630101" not in rows
+
+
+@pytest.mark.parametrize("level", ["buurt", "wijk"])
+def test_the_maps_direct_rows_are_what_the_documented_serializer_gives(world, viewer, level):
+    """The map builds its rows without DRF's serializer (speed); the serializer is the published schema."""
+    from dashboards.selectors import figures
+    from dashboards.serializers import AreaFigureSerializer
+
+    query = figure_query_from_params(YEAR_2024)
+    result = figures.area_figures(query, level=level)
+    assert result.areas and any(a.rate is None for a in result.areas)
+    assert area_figure_rows(result.areas) == AreaFigureSerializer(result.areas, many=True).data
+    body = api(viewer).get(f"/api/v1/dashboards/buurtveiligheid/buurten?{PERIOD}&level={level}").json()
+    assert body["results"] == json.loads(json.dumps(AreaFigureSerializer(result.areas, many=True).data))
 
 
 def test_wijken(world, viewer):
