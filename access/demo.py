@@ -9,6 +9,10 @@ from .models import Authorisation, Department, User
 from .services import authorisation_approve, authorisation_bootstrap, authorisation_request
 
 DEMO_PASSWORD = "Veilig-demo-2026"
+# The demo's authenticator secret (base32, as an app asks for it): every demo account with a sensitive role has an
+# authenticator app with this secret, so a newcomer passes the second factor with `manage.py demo_code <username>` or
+# by adding this secret to any authenticator app (README). Only where demo accounts are enabled.
+DEMO_TOTP_SECRET = "VEILIGDEMOVEILIGDEMOVEILIGDEMO23"
 
 DEPARTMENTS = [
     ("burgerzaken", "Burgerzaken", "036 539 1001", "burgerzaken@almere.example"),
@@ -105,4 +109,32 @@ def seed(stdout):
             if grant.status == Authorisation.Status.REQUESTED:
                 authorisation_approve(grant=grant, approved_by=users["beheerder2"], note="Demo")
             granted += 1
-    stdout.write(f"Gebruikers: {len(users)} demo-accounts, {granted} nieuwe autorisaties (wachtwoord: {DEMO_PASSWORD}).")
+    apps_made = _demo_authenticators(users)
+    stdout.write(f"Gebruikers: {len(users)} demo-accounts, {granted} nieuwe autorisaties (wachtwoord: {DEMO_PASSWORD}"
+                 f"{', tweede factor: manage.py demo_code <gebruikersnaam>' if apps_made is not None else ''}).")
+
+
+def demo_totp_key_hex() -> str:
+    import base64
+
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def _demo_authenticators(users):
+    """The demo accounts with a sensitive role get an authenticator app with the documented demo secret (only where
+    demo accounts are enabled: elsewhere they cannot log in anyway). Returns how many were made, None when off."""
+    from django.conf import settings
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .permissions import second_factor_required
+
+    if not getattr(settings, "DEMO_ACCOUNTS_ENABLED", False):
+        return None
+    made = 0
+    for user in users.values():
+        user = User.objects.get(pk=user.pk)  # fresh: its grants were just made
+        if not second_factor_required(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            continue
+        TOTPDevice.objects.create(user=user, name="Demo-app", confirmed=True, key=demo_totp_key_hex())
+        made += 1
+    return made

@@ -93,3 +93,58 @@ class AccessRuleMiddleware:
         if not has_perm_anywhere(request.user, perm, scope):
             raise PermissionDenied
         return None
+
+
+class SecondFactorMiddleware:
+    """A password alone never opens a sensitive role (issue 12, findings 1 and 2). One place for every page and API
+    endpoint, after the user's grants are brought up to date (PermissionRefreshMiddleware) and before any access rule:
+
+    - a session that must pass a second factor and has not (access.twofactor.second_factor_due: a sensitive role,
+      or an enrolled user) holds no permission at all for this request (access.permissions), so an API call with the
+      session cookie is refused like any call without the permission, and every page but the second-factor step
+      itself, logging out and the language switch is sent to that step (to enrol first when there is no app yet);
+    - the pages in VERIFIED_ONLY (making an API token) need a verified session from everyone: a token then never
+      stands for a password alone.
+    Token requests are not sessions: a token can only be made in a verified session (or by an operator on the server,
+    manage.py api_token).
+    """
+
+    EXEMPT = {"twofactor_verify", "twofactor_enrol", "logout", "login", "set_language", "healthz",
+              "oidc_authentication_init", "oidc_authentication_callback"}
+    VERIFIED_ONLY = {"access:api_token"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .permissions import withhold_until_second_factor
+        from .twofactor import second_factor_due
+
+        request.second_factor_due = second_factor_due(request)
+        if request.second_factor_due:
+            withhold_until_second_factor(request.user)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = getattr(request, "resolver_match", None)
+        name = match.view_name if match is not None else ""
+        if name in self.EXEMPT or not request.user.is_authenticated:
+            return None
+        if not request.second_factor_due:
+            if name not in self.VERIFIED_ONLY:
+                return None
+            from .twofactor import session_verified
+
+            if session_verified(request):
+                return None
+        if _is_api(request):
+            return None  # the API refuses through the withheld permissions (403), it is not redirected
+        from django.shortcuts import redirect
+        from django.utils.http import urlencode
+
+        from .twofactor import is_enrolled
+
+        step = "twofactor_verify" if is_enrolled(request.user) else "twofactor_enrol"
+        target = redirect(step)
+        target["Location"] += "?" + urlencode({"next": request.get_full_path()})
+        return target

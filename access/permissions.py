@@ -9,6 +9,10 @@ some object of each scope model, the effective grants) and kept in the shared ca
 grant is approved, revoked or expires reads the new permissions in every process, and while nothing changes a request
 asks the database nothing about permissions. Checks on one object and listings still ask guardian's tables, in one
 query each (an Exists subquery), whatever the number of grants.
+
+A password alone never opens a sensitive role: a user who holds one (`second_factor_required`) and whose session has
+not passed a second factor is marked by access.middleware.SecondFactorMiddleware (`withhold_until_second_factor`), and
+then holds nothing at all here until it has, on every page and API endpoint alike (access.twofactor).
 """
 import threading
 from collections import OrderedDict
@@ -132,9 +136,39 @@ def _snapshot(user):
     return cached
 
 
+# --- second factor -------------------------------------------------------------------------------------------
+WITHHELD_ATTR = "_platform_second_factor_missing"
+
+
+def _may_hold(user) -> bool:
+    """Logged in, active, and not waiting for a second factor: only then does a user hold any permission."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return not getattr(user, WITHHELD_ATTR, False)
+
+
+def second_factor_required(user) -> bool:
+    """Does `user` hold an effective grant of a sensitive role (access.roles.Role.sensitive: administrators, auditors,
+    the signal roles, the address-level dashboard)? Then a password alone must not open it: the session needs a
+    second factor. From the per-request snapshot: no query of its own."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return any(ROLES[g.role].sensitive for g in _snapshot(user)[3] if g.role in ROLES)
+
+
+def withhold_until_second_factor(user) -> None:
+    """For the rest of this request `user` holds no permission at all (the session has not passed the second factor
+    that one of its roles needs). Set on the request's user object only, by access.middleware."""
+    setattr(user, WITHHELD_ATTR, True)
+
+
+def second_factor_withheld(user) -> bool:
+    return bool(getattr(user, WITHHELD_ATTR, False))
+
+
 def global_perms(user) -> frozenset[str]:
     """The user's platform-wide permissions as "app_label.codename" (from the per-request snapshot)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _may_hold(user):
         return frozenset()
     return _snapshot(user)[0]
 
@@ -163,7 +197,7 @@ def _object_perm_rows(user, perm: str, model):
 
 def has_perm(user, perm: str, obj=None) -> bool:
     """May `user` use `perm` (platform-wide when obj is None, else on that object)?"""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _may_hold(user):
         return False
     if obj is None:
         return perm in global_perms(user)
@@ -185,7 +219,7 @@ def objects_for_user(user, perm: str, model_or_queryset):
         else model_or_queryset._default_manager.all()
     )
     model = queryset.model
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _may_hold(user):
         return queryset.none()
     if perm in global_perms(user):
         return queryset
@@ -207,7 +241,7 @@ def has_perm_anywhere(user, perm: str, scope_model=None) -> bool:
     scope models of the role catalogue (the header's tools and the view's access rule ask the same question)."""
     if has_perm(user, perm):
         return True
-    if scope_model is None:
+    if scope_model is None or not _may_hold(user):
         return False
     if isinstance(scope_model, str):
         try:
@@ -228,7 +262,7 @@ def has_perm_anywhere(user, perm: str, scope_model=None) -> bool:
 def grant_for(user, perm: str, obj=None):
     """The effective grant (GrantRef: id, role, scope) that gives `user` the permission, for the audit trail, or
     None. Answered from the per-request snapshot: no query of its own."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _may_hold(user):
         return None
     app_label, codename = _split(perm)
     role_codes = set()

@@ -21,9 +21,36 @@ ADMIN_PERM = "access.administer_authorisations"
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. Whoever must pass a second factor (access.twofactor.second_factor_due) goes on to it
+    (or to enrolment) straight away; until then the session opens nothing (access.middleware.SecondFactorMiddleware).
+    With OpenID Connect configured, the page also offers the municipality's own login (access.oidc)."""
+
     access_rule = ("public",)
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        from urllib.parse import urlencode
+
+        from django.urls import reverse
+
+        from . import twofactor
+
+        twofactor.login_prepare(self.request)
+        response = super().form_valid(form)
+        twofactor.login_record(self.request, form.get_user())
+        if twofactor.second_factor_due(self.request):
+            step = "twofactor_verify" if twofactor.is_enrolled(form.get_user()) else "twofactor_enrol"
+            return redirect(reverse(step) + "?" + urlencode({"next": self.get_success_url()}))
+        return response
+
+    def get_context_data(self, **kwargs):
+        from .oidc import oidc_enabled, oidc_provider_name
+
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = oidc_enabled()
+        context["oidc_provider"] = oidc_provider_name()
+        return context
 
 
 class LogoutView(auth_views.LogoutView):

@@ -36,3 +36,22 @@ def _cache_in_process_unless_integration(request, settings):
         from django.core.cache import cache
 
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` means "logged in" in the tests that use it, so also past the second factor that a
+    sensitive role needs (tests.factories.pass_second_factor sets django-otp's session key to the user's app, as the
+    second-factor page does). The second factor itself is tested through the real pages (tests/access/
+    test_twofactor.py), which never use force_login."""
+    from django.test import Client
+
+    from tests.factories import pass_second_factor
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        pass_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

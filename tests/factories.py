@@ -74,8 +74,53 @@ def _third_admin():
     return third
 
 
-def login(client, user, password=PASSWORD):
-    """Log in through the real login page (axes needs a request)."""
+def login(client, user, password=PASSWORD, second_factor=True):
+    """Log in through the real login page (axes needs a request), then pass the second factor through the real
+    second-factor page with a code from the user's authenticator app (one is made for the user if absent): every
+    session this opens has passed both factors. second_factor=False stops after the password."""
+    if second_factor:
+        authenticator(user)
     response = client.post("/inloggen/", {"username": user.username, "password": password})
     assert response.status_code == 302, response.content[:500]
+    if second_factor:
+        location = response["Location"]
+        assert location.startswith("/inloggen/tweede-factor/"), location
+        response = client.post(location, {"code": totp_code(user)})
+        assert response.status_code == 302 and not response["Location"].startswith("/inloggen/"), (
+            response.status_code, response.content[:500])
+    return client
+
+
+def authenticator(user):
+    """The user's authenticator app (a confirmed django-otp TOTPDevice), made if absent."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test-app", confirmed=True)
+    return device
+
+
+def totp_code(user, device=None) -> str:
+    """The code the user's authenticator app shows now, computed with django-otp's public TOTP function. A code is
+    accepted once per 30-second step (django-otp's replay protection), and tests log the same person in several times
+    within one step: the app's memory of the last step used is cleared first, as for a fresh app."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = device or authenticator(user)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0,
+                                                    throttling_failure_timestamp=None)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def pass_second_factor(client, user):
+    """Mark a session opened with client.force_login as having passed the second factor, as the second-factor page
+    does: django-otp's session key names the user's (confirmed) authenticator app, which OTPMiddleware checks on every
+    request. tests/conftest.py applies it to every force_login, so that force_login keeps meaning "logged in"."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+    session.save()
     return client

@@ -15,9 +15,11 @@ from tests.factories import login, make_user
 pytestmark = pytest.mark.django_db
 
 # Pages anyone may open without logging in.
-PUBLIC = {"login", "logout", "healthz", "set_language"}
+PUBLIC = {"login", "logout", "healthz", "set_language",
+          "oidc_authentication_init", "oidc_authentication_callback"}  # the OIDC login (to the login page when off)
 # Pages every logged-in user may open, whatever their grants.
-LOGGED_IN = {"home", "access:my_authorisations", "api_schema", "access:api_token"}
+LOGGED_IN = {"home", "access:my_authorisations", "api_schema", "access:api_token",
+             "twofactor_verify", "twofactor_enrol", "twofactor_mine"}  # one's own second factor
 # Django's admin has its own login page and checks access.permissions itself (tested in tests/access).
 SKIP_NAMESPACES = {"admin"}
 

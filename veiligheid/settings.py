@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # the authenticator app (TOTP)
+    "django_otp.plugins.otp_static",  # the recovery codes
     "core",
     "access",
     "audit",
@@ -89,9 +92,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.cache.NoStoreMiddleware",  # nothing a logged-in user or the API receives is stored by a browser or proxy
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor this session passed
     "access.middleware.SessionIdleMiddleware",
     "access.middleware.PermissionRefreshMiddleware",
     "access.middleware.AccessRuleMiddleware",
+    "access.middleware.SecondFactorMiddleware",  # a password alone never opens a sensitive role
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -219,6 +224,45 @@ AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
 AXES_VERBOSE = False
 
 # Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
+# Second factor (issue 12, findings 1 and 2; access.twofactor). Whoever holds a sensitive role (administrators,
+# auditors, the signal roles, the address-level dashboard) passes a TOTP code from an authenticator app, or one of
+# TWOFACTOR_RECOVERY_CODES single-use recovery codes, after the password; others may enrol of their own accord.
+# Wrong codes are throttled by django-otp: after n failures the next try waits FACTOR * 2^(n-1) seconds.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Veiligheidsplatform")  # the name the authenticator app shows
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
+TWOFACTOR_RECOVERY_CODES = 10
+
+# OpenID Connect (access.oidc, mozilla-django-oidc): the municipality's own identity provider, on only when
+# OIDC_RP_CLIENT_ID is set. Existing accounts only (matched by OIDC_USERNAME_CLAIM, else the e-mail claim); the
+# provider's MFA counts as the second factor when the ID token's amr holds one of OIDC_MFA_AMR_VALUES or its acr is one
+# of OIDC_MFA_ACR_VALUES, else the platform's own TOTP step follows.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "") or None
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_MFA_AMR_VALUES = env_list("OIDC_MFA_AMR_VALUES", "mfa,otp,hwk,sc")
+OIDC_MFA_ACR_VALUES = env_list("OIDC_MFA_ACR_VALUES")
+OIDC_CREATE_USER = False  # never: accounts and their roles are made on the platform, with four eyes
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+if OIDC_RP_CLIENT_ID:
+    _oidc_missing = [name for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT",
+                                       "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT") if not globals()[name]]
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")) and not OIDC_OP_JWKS_ENDPOINT:
+        _oidc_missing.append("OIDC_OP_JWKS_ENDPOINT")
+    if _oidc_missing:
+        raise ImproperlyConfigured("OIDC_RP_CLIENT_ID is set, but these are missing: " + ", ".join(_oidc_missing))
+    AUTHENTICATION_BACKENDS.append("access.oidc.PlatformOIDCBackend")
+
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Behind a TLS-terminating proxy the request reaches Django over HTTP: trust the proxy's X-Forwarded-Proto, else
 # the HTTPS redirect would loop.
