@@ -51,6 +51,18 @@ class PlatformOIDCBackend(OIDCAuthenticationBackend):
     """Authenticates an OIDC login to an existing account. Grants nothing itself: permissions are only ever answered
     by access.permissions (as PlatformModelBackend)."""
 
+    def authenticate(self, request, **kwargs):
+        """None (the login fails, back to the login page) for any ID token or provider answer that does not pass,
+        logged as a security warning: an expired or foreign token is no server error."""
+        import jwt
+        import requests
+
+        try:
+            return super().authenticate(request, **kwargs)
+        except (SuspiciousOperation, jwt.InvalidTokenError, requests.RequestException, ValueError, KeyError) as exc:
+            logging.getLogger("django.security.oidc").warning("OIDC login refused: %s", exc)
+            return None
+
     def verify_token(self, token, **kwargs):
         payload = super().verify_token(token, **kwargs)
         issuer = getattr(settings, "OIDC_OP_ISSUER", "")

@@ -36,7 +36,9 @@ def demo(transactional_db):
 
 @pytest.fixture
 def page_as(browser, live_server, demo):
-    """page_as("analist") -> a Playwright page logged in as that demo user."""
+    """page_as("analist") -> a Playwright page logged in as that demo user, past the second factor where the user
+    has one: the demo's sensitive accounts have an authenticator app (access.demo), whose code is typed in as a
+    person would (second_factor_pass). A user without an app stops at the enrolment page."""
     pages = []
 
     def open_as(username, password="Veilig-demo-2026"):
@@ -48,11 +50,26 @@ def page_as(browser, live_server, demo):
         page.click("button[type=submit], input[type=submit]")
         page.wait_for_load_state()
         pages.append(context)
+        if "/inloggen/tweede-factor/" in page.url and "/instellen/" not in page.url:
+            second_factor_pass(page, username)
         return page
 
     yield open_as
     for context in pages:
         context.close()
+
+
+def second_factor_pass(page, username):
+    """On the second-factor page: type the code the user's authenticator app shows now (tests.factories.totp_code,
+    which lets the same person log in twice within one 30-second step) and submit."""
+    from access.models import User
+    from tests.factories import totp_code
+
+    page.get_by_label("Code", exact=True).fill(totp_code(User.objects.get(username=username)))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Controleren").click()
+    page.wait_for_load_state()
+    assert "/inloggen/" not in page.url, page.url
 
 
 @pytest.fixture
