@@ -29,6 +29,11 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get_form_class(self):
+        from .forms import LoginForm  # the username's length is checked before django-axes records an attempt
+
+        return LoginForm
+
     def form_valid(self, form):
         from urllib.parse import urlencode
 

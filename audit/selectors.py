@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import BoundedDateFilter
 from core.text import INVISIBLE_ONLY_REGEX
 
 from .models import AccessEvent
@@ -263,10 +264,10 @@ class AccessEventFilter(django_filters.FilterSet):
     object_type = django_filters.CharFilter(label=_("Objecttype"), field_name="object_type")
     object_id = django_filters.CharFilter(label=_("Object-id"), field_name="object_id")
     address = django_filters.CharFilter(label=_("Adres"), method="filter_address")
-    since = django_filters.DateFilter(
+    since = BoundedDateFilter(
         label=_("Vanaf"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    until = django_filters.DateFilter(
+    until = BoundedDateFilter(
         label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     request_id = django_filters.CharFilter(label=_("Request-id"), field_name="request_id")
@@ -453,10 +454,10 @@ class ChangeFilter(django_filters.FilterSet):
     model = django_filters.ChoiceFilter(label=_("Soort object"), method="filter_model", choices=[])
     object_pk = django_filters.CharFilter(label=_("Object-id"), field_name="object_pk")
     person = django_filters.CharFilter(label=_("Gewijzigd door (gebruikersnaam)"), field_name="actor__username")
-    since = django_filters.DateFilter(
+    since = BoundedDateFilter(
         label=_("Vanaf"), method="filter_since", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    until = django_filters.DateFilter(
+    until = BoundedDateFilter(
         label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.dates import BoundedDateField
 from core.exports import csv_response
 from core.rules import require_perm
 
@@ -38,8 +39,8 @@ def _date_input():
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("Vanaf"), required=False, widget=_date_input())
-    until = forms.DateField(label=gettext_lazy("Tot en met"), required=False, widget=_date_input())
+    since = BoundedDateField(label=gettext_lazy("Vanaf"), required=False, widget=_date_input())
+    until = BoundedDateField(label=gettext_lazy("Tot en met"), required=False, widget=_date_input())
 
     def period(self, default_days=30):
         today = timezone.localdate()

@@ -11,14 +11,15 @@ This module is imported by DRF settings (pagination, exception handler): keep it
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .parsers import SafeJSONParser, too_large
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def _titles():
         405: _("Methode niet toegestaan"),
         406: _("Formaat niet beschikbaar"),
         409: _("Conflict"),
+        413: _("Aanvraag te groot"),
         415: _("Mediatype niet ondersteund"),
         429: _("Te veel verzoeken"),
         500: _("Interne fout"),
@@ -107,6 +109,10 @@ def exception_handler(exc, context):
     """
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):  # DRF reads the body before any parser can check its size
+        exc = too_large()
+    elif isinstance(exc, SuspiciousOperation):  # e.g. too many form fields: the client's error, not ours
+        exc = exceptions.ParseError()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
@@ -169,7 +175,7 @@ class ApiVersionMiddleware:
         return response
 
 
-class MergePatchParser(JSONParser):
+class MergePatchParser(SafeJSONParser):
     """PATCH bodies as JSON Merge Patch (RFC 7396), as the NL API Design Rules recommend; plain JSON works too."""
 
     media_type = "application/merge-patch+json"

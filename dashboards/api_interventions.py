@@ -17,13 +17,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.api import PlatformPermission
 from access.denials import NotFoundOrDenied
 from core.api import Pagination
+from core.parsers import SafeJSONParser
 
 from .models import Intervention
 from .selectors import effect as effect_selectors
@@ -70,7 +70,7 @@ def _intervention_or_404(pk):
 class InterventionListView(APIView):
     permission_classes = [PlatformPermission]
     required_permissions = {"GET": VIEWER, "POST": EDITOR}
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(summary="Maatregelen", responses={200: InterventionSerializer(many=True)}, tags=["dashboards"])
     def get(self, request):
@@ -119,7 +119,7 @@ class InterventionEffectView(APIView):
 class TargetListView(APIView):
     permission_classes = [PlatformPermission]
     required_permissions = {"GET": VIEWER, "POST": EDITOR}
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
     @extend_schema(summary="Doelstellingen met voortgang", responses={200: dict}, tags=["dashboards"])
     def get(self, request):

@@ -21,13 +21,13 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.api import PlatformPermission
 from access.denials import NotFoundOrDenied, denial_note
 from core.api import MergePatchParser, Pagination
+from core.parsers import SafeJSONParser
 
 from . import selectors, services
 from .forms import HitReportForm
@@ -200,7 +200,7 @@ class SignalViewSet(viewsets.GenericViewSet):
         "close": OFFICER,
     }
     filter_backends = []
-    parser_classes = [JSONParser, MergePatchParser]
+    parser_classes = [SafeJSONParser, MergePatchParser]
     queryset = Signal.objects.none()  # for the schema only; reads go through the selectors
     lookup_field = "pk"
 

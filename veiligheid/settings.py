@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # runserver leaves /static/ to WhiteNoise as production does: its own static handler answered
+    # /static/%2e%2e/... with a server error (SuspiciousFileOperation), WhiteNoise answers 404
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
@@ -83,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.request_guard.RejectMalformedRequestMiddleware",  # NUL in path, query, headers, form: 400 at the door
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "core.api.ApiVersionMiddleware",
@@ -317,7 +321,7 @@ REST_FRAMEWORK = {
     # Deny by default: a view must declare `required_permissions`, decided by access.permissions only.
     "DEFAULT_PERMISSION_CLASSES": ["access.api.PlatformPermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.SafeJSONParser"],  # JSON with size, depth and character limits
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",

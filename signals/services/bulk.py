@@ -34,13 +34,20 @@ class BulkRow:
 
 def _bulk_texts(content: str) -> list[tuple[int, str]]:
     """(line number, address text) from CSV text: either one address column or postcode/huisnummer columns."""
+    unreadable = ValidationError({"file": _("Het bestand is geen leesbaar CSV-bestand: een veld is te lang of het "
+                                            "bevat ongeldige tekens.")})
+    if "\x00" in content:  # no address holds a NUL, and no database column stores one
+        raise unreadable
     sample = content[:2048]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(content), dialect)
-    rows = [row for row in reader]
+    try:
+        rows = [row for row in reader]
+    except csv.Error:  # e.g. a field over the csv module's limit (128 KB): a form error, not a server error
+        raise unreadable from None
     if not rows:
         return []
     header = [cell.strip().lower() for cell in rows[0]]
