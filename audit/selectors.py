@@ -2,6 +2,7 @@
 import base64
 import binascii
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import django_filters
@@ -10,8 +11,8 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models import Count, Q, TextField
+from django.db.models.functions import Cast, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
@@ -225,24 +226,74 @@ CHANGE_ACTIONS = {
 }
 
 
+def _withheld_owners(entries) -> dict:
+    """{(model label, pk): owning department's name} for the entries of withheld models with an owner field
+    (audit.labels.VALUES_WITHHELD): read from the record today, or, when it is gone, from the id its own change
+    record holds. One query per model and one per owner model."""
+    from .labels import withheld_owner_field
+
+    wanted = {}
+    for entry in entries:
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        field_name = withheld_owner_field(model._meta.label) if model is not None else None
+        if field_name:
+            wanted.setdefault(model, set()).add(entry.object_pk)
+    owners = {}
+    for model, pks in wanted.items():
+        field = model._meta.get_field(withheld_owner_field(model._meta.label))
+        ids = {}
+        for pk, owner_id in model._default_manager.filter(pk__in=[pk for pk in pks if pk.isdigit()]).values_list(
+                "pk", field.attname):
+            ids[str(pk)] = owner_id
+        for entry in entries:  # a record that is gone: the owner id from its change record
+            if entry.content_type.model_class() is model and entry.object_pk not in ids:
+                values = (entry.changes_dict or {}).get(field.name)
+                recorded = values[-1] if isinstance(values, list | tuple) and values else values
+                if str(recorded or "").isdigit():
+                    ids[entry.object_pk] = int(recorded)
+        names = {owner.pk: str(owner) for owner in field.related_model._default_manager.filter(
+            pk__in={owner_id for owner_id in ids.values() if owner_id is not None})}
+        for pk, owner_id in ids.items():
+            if owner_id in names:
+                owners[(model._meta.label, pk)] = names[owner_id]
+    return owners
+
+
 def changes_for_display(entries) -> list:
-    """Change records with `action_label`, `object_noun` and `change_lines`: [(field label, before, after)], labels
-    instead of column names and values as a person reads them. Foreign keys stay ids: resolving them would name, for
-    instance, a signal's category to someone outside that department."""
+    """Change records with `action_label`, `object_noun`, `object_label` and `change_lines`: [(field label, before,
+    after)], labels instead of column names and values as a person reads them. Foreign keys stay ids: resolving them
+    would name, for instance, a signal's category to someone outside that department.
+
+    Models whose values the auditors do not read (audit.labels.VALUES_WITHHELD: signals, notifications) get
+    `values_withheld` True, an `object_label` "Signaal #12 (Sociale Zaken)" instead of the stored object name, and
+    change lines that name the fields only (before and after None)."""
+    from .labels import values_withheld
+
     entries = list(entries)
+    owners = _withheld_owners(entries)
     for entry in entries:
         entry.action_label = str(CHANGE_ACTIONS.get(entry.action, entry.action))
         model = entry.content_type.model_class() if entry.content_type_id else None
         entry.object_noun = capfirst(model._meta.verbose_name) if model is not None else str(entry.content_type)
+        label = model._meta.label if model is not None else f"{entry.content_type.app_label}.{entry.content_type.model}"
+        entry.values_withheld = values_withheld(label)
+        entry.object_label = entry.object_repr
+        if entry.values_withheld:
+            owner = owners.get((label, entry.object_pk))
+            names = {"noun": entry.object_noun, "id": entry.object_pk, "owner": owner}
+            entry.object_label = (gettext("%(noun)s #%(id)s (%(owner)s)") if owner else gettext("%(noun)s #%(id)s")) % names
         lines = []
         for name, values in (entry.changes_dict or {}).items():
             try:
                 field = model._meta.get_field(name) if model is not None else None
             except FieldDoesNotExist:
                 field = None
-            label = capfirst(getattr(field, "verbose_name", None) or name)
+            field_label = capfirst(getattr(field, "verbose_name", None) or name)
+            if entry.values_withheld:
+                lines.append((field_label, None, None))
+                continue
             before, after = (list(values) + [None, None])[:2] if isinstance(values, list | tuple) else (None, values)
-            lines.append((label, _change_value(field, before), _change_value(field, after)))
+            lines.append((field_label, _change_value(field, before), _change_value(field, after)))
         entry.change_lines = lines
     return entries
 
@@ -460,6 +511,10 @@ class ChangeFilter(django_filters.FilterSet):
     until = BoundedDateFilter(
         label=_("Tot en met"), method="filter_until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    text = django_filters.CharFilter(
+        label=_("Zoeken in naam en waarden"), method="filter_text", max_length=200,
+        help_text=_("Niet in signalen en meldingen: hun waarden zijn inhoud van de afdeling."),
+    )
 
     class Meta:
         model = LogEntry
@@ -478,6 +533,24 @@ class ChangeFilter(django_filters.FilterSet):
 
     def filter_until(self, queryset, name, value):
         return queryset.filter(timestamp__lt=_local_start(value + dt.timedelta(days=1)))
+
+    def filter_text(self, queryset, name, value):
+        """The stored object name or a recorded value contains the text; never over the models whose values the
+        auditors do not read (audit.labels.VALUES_WITHHELD): a search for an address or a category would tell which
+        signal holds it, so their records are left out of every text search."""
+        from .labels import withheld_models
+
+        value = value.strip()
+        if not value:
+            return queryset
+        for app_label, model in withheld_models():
+            queryset = queryset.exclude(content_type__app_label=app_label, content_type__model=model)
+        # PostgreSQL's jsonb text keeps "ë"; Django writes JSON text elsewhere (SQLite) as "\u00eb".
+        escaped = json.dumps(value)[1:-1]
+        matches = Q(object_repr__icontains=value) | Q(changes_as_text__icontains=value)
+        if escaped != value:
+            matches |= Q(changes_as_text__icontains=escaped)
+        return queryset.annotate(changes_as_text=Cast("changes", TextField())).filter(matches)
 
 
 def change_model_choices():
