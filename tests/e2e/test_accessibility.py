@@ -4,7 +4,7 @@
 - at 375 px wide nothing scrolls sideways (document.documentElement.scrollWidth <= 375);
 - the handhaver's search works by keyboard alone (Tab, typing, Enter; no clicks), and every element the keyboard
   reaches on the way shows where the focus is;
-- the login form works by keyboard alone.
+- the login form works by keyboard alone, also with the second factor that sensitive roles need.
 
 A rule is switched off only with its reason written next to it (none is, today)."""
 import re
@@ -103,6 +103,34 @@ def test_login_page_by_keyboard(browser, live_server, demo, check):
         page.keyboard.press("Enter")
     assert "/inloggen/" not in page.url
     check(page, "home (no roles)")
+    context.close()
+
+
+def test_login_with_the_second_factor_by_keyboard(browser, live_server, demo, check):
+    """A sensitive role (the handhaver's) asks for the authenticator code after the password: also by keyboard."""
+    import io
+
+    from django.core.management import call_command
+
+    context = browser.new_context(locale="nl-NL", viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/inloggen/")
+    page.keyboard.type("handhaver")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Veilig-demo-2026")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/tweede-factor/" in page.url, page.url
+    check(page, "second factor")
+    focus = page.evaluate(FOCUS_JS)  # the code field has autofocus
+    assert focus and focus["name"] == "code" and focus["visible"], focus
+    code = io.StringIO()
+    call_command("demo_code", "handhaver", stdout=code, stderr=io.StringIO())  # the demo's documented app
+    page.keyboard.type(code.getvalue().strip())
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/inloggen/" not in page.url, page.url
+    assert page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Adres zoeken").count() == 1
     context.close()
 
 
