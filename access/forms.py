@@ -148,13 +148,17 @@ class UserFilterForm(forms.Form):
 
 
 class UserForm(forms.ModelForm):
-    password = forms.CharField(
-        label=_("Wachtwoord"),
-        required=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Alleen invullen om een (nieuw) wachtwoord in te stellen; minimaal 12 tekens."),
-    )
+    """A person's details. No password field: an administrator never chooses another person's password; the person
+    sets it through a one-time link at their own e-mail address (access.accounts)."""
 
     class Meta:
         model = User
         fields = ["username", "first_name", "last_name", "email", "department", "job_title", "phone", "is_active"]
+        help_texts = {
+            "email": _("Het eigen, zakelijke adres van deze persoon: daar gaat de link om een wachtwoord in te stellen "
+                       "naartoe. Bij een wijziging krijgt het oude adres bericht."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True

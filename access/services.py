@@ -361,28 +361,4 @@ def authorisation_bootstrap(*, user: User, role: str, purpose: str, valid_until:
     return grant
 
 
-USER_FIELDS = ("username", "first_name", "last_name", "email", "department", "job_title", "phone", "is_active")
-
-
-@transaction.atomic
-def user_save(*, saved_by: User | None, data: dict, user: User | None = None, password: str = "") -> User:
-    """Create a person (user=None) or change one. Changes are recorded by auditlog; passwords are never logged.
-
-    Nobody changes their own account here (an administrator could otherwise re-activate themselves).
-    """
-    from django.contrib.auth.password_validation import validate_password
-
-    if user is not None and saved_by is not None and user.pk == saved_by.pk:
-        raise ValidationError(_("U kunt uw eigen account hier niet wijzigen."))
-    user = user or User()
-    for field in USER_FIELDS:
-        if field in data:
-            setattr(user, field, data[field])
-    if password:
-        validate_password(password, user)
-        user.set_password(password)
-    elif user.pk is None:
-        user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()  # a deactivated person is logged out and refused at the next request (has_perm checks is_active)
-    return user
+# People, passwords, sessions and API tokens: access.accounts (an administrator never chooses a password there).

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.rules import login_only, public, require_perm
 
-from . import selectors, services
+from . import accounts, selectors, services
 from .forms import DecisionForm, GrantForm, RenewForm, RevokeForm, UserFilterForm, UserForm
 from .models import Authorisation, User
 from .roles import ROLES
@@ -156,6 +156,8 @@ def user_detail(request, username):
             "person": person,
             "visibility": selectors.user_visibility(user=person),
             "grants": selectors.authorisation_list_for_user(user=person),
+            "link_refusal": accounts.password_link_refusal(user=person, sent_by=request.user),
+            "link_valid_hours": int(accounts.link_valid_for().total_seconds() // 3600),
         },
     )
 
@@ -272,17 +274,46 @@ def expiring(request):
 @require_perm(ADMIN_PERM)
 @require_http_methods(["GET", "POST"])
 def user_edit(request, username=None):
+    """A person's details; never their password (access.accounts). A new account gets its set-password link by
+    e-mail at once."""
     person = get_object_or_404(User, username=username) if username else None
+    own = person is not None and person.pk == request.user.pk
     form = UserForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not own and form.is_valid():
         data = {field: form.cleaned_data[field] for field in form.Meta.fields}
         try:
-            saved = services.user_save(
-                saved_by=request.user, user=person, data=data, password=form.cleaned_data["password"]
-            )
+            if person is None:
+                saved = accounts.account_create(
+                    created_by=request.user, data=data, site_url=request.build_absolute_uri("/")
+                )
+            else:
+                saved = accounts.account_update(changed_by=request.user, user=person, data=data)
         except ValidationError as exc:
             _form_errors_from(exc, form)
         else:
             messages.success(request, _("Gebruiker opgeslagen."))
+            if person is None and saved.is_active:
+                messages.info(request, _("%(name)s krijgt per e-mail een link om een eigen wachtwoord in te stellen.")
+                              % {"name": saved})
             return redirect("access:user_detail", username=saved.username)
-    return render(request, "access/user_form.html", {"form": form, "person": person})
+    refusal = _("U kunt uw eigen account hier niet wijzigen; dat doet een andere beheerder.") if own else ""
+    return render(request, "access/user_form.html", {"form": form, "person": person, "refusal": refusal})
+
+
+@require_perm(ADMIN_PERM)
+@require_POST
+def user_password_link(request, username):
+    """"Wachtwoordlink sturen": the person's password stops working, their sessions and API token end, and they get a
+    one-time link at their own address. The administrator never sees the link."""
+    person = get_object_or_404(User, username=username)
+    try:
+        accounts.password_link_send(sent_by=request.user, user=person, site_url=request.build_absolute_uri("/"))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _(
+            "%(name)s krijgt per e-mail een link om een nieuw wachtwoord in te stellen. Het oude wachtwoord werkt niet "
+            "meer; alle sessies en het API-token van deze persoon zijn beëindigd."
+        ) % {"name": person})
+    return redirect("access:user_detail", username=person.username)

@@ -20,6 +20,9 @@ PUBLIC = {"login", "logout", "healthz", "set_language",
 # Pages every logged-in user may open, whatever their grants.
 LOGGED_IN = {"home", "access:my_authorisations", "api_schema", "access:api_token",
              "twofactor_verify", "twofactor_enrol", "twofactor_mine"}  # one's own second factor
+# One's own account, and the one-time set-password link (public: the token in the link is the key).
+LOGGED_IN |= {"access:my_account", "access:password_change"}
+PUBLIC |= {"access:password_set"}
 # Django's admin has its own login page and checks access.permissions itself (tested in tests/access).
 SKIP_NAMESPACES = {"admin"}
 
