@@ -174,7 +174,7 @@ def api_token_rotate(*, user, actor=None) -> str:
     from audit.models import AccessEvent
     from audit.services import access_event_record
 
-    Token.objects.filter(user=user).delete()
+    api_token_revoke(user=user, actor=actor)  # a replaced token is a revoked one, on record as such
     raw = secrets.token_urlsafe(32)
     Token.objects.create(user=user, key=token_digest(raw))
     access_event_record(

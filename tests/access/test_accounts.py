@@ -386,3 +386,16 @@ def test_password_changes_are_access_events_and_never_in_the_change_log(officer)
     assert _events(AccessEvent.Action.PASSWORD_SET, actor=officer).exists()
     for event in AccessEvent.objects.all():
         assert NEW not in f"{event.query}{event.object_label}{event.purpose}"
+
+
+# --- API tokens -----------------------------------------------------------------------------------------------------
+
+def test_making_replacing_and_revoking_a_token_are_access_events(officer):
+    client = login(Client(), officer)
+    client.post("/mijn-api-token/", {"action": "rotate"})
+    client.post("/mijn-api-token/", {"action": "rotate"})  # a new token replaces the old
+    client.post("/mijn-api-token/", {"action": "revoke"})
+    actions = list(AccessEvent.objects.filter(object_type="authtoken.Token", object_id=str(officer.pk), actor=officer)
+                   .order_by("id").values_list("action", flat=True))
+    assert actions == [AccessEvent.Action.API_TOKEN_CREATE, AccessEvent.Action.API_TOKEN_REVOKE,
+                       AccessEvent.Action.API_TOKEN_CREATE, AccessEvent.Action.API_TOKEN_REVOKE]
