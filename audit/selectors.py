@@ -248,9 +248,10 @@ def _withheld_owners(entries) -> dict:
         for entry in entries:  # a record that is gone: the owner id from its change record
             if entry.content_type.model_class() is model and entry.object_pk not in ids:
                 values = (entry.changes_dict or {}).get(field.name)
-                recorded = values[-1] if isinstance(values, list | tuple) and values else values
-                if str(recorded or "").isdigit():
-                    ids[entry.object_pk] = int(recorded)
+                values = values if isinstance(values, list | tuple) else [values]
+                recorded = [str(value) for value in reversed(values) if str(value or "").isdigit()]
+                if recorded:  # after, else before (a deletion records the owner as before)
+                    ids[entry.object_pk] = int(recorded[0])
         names = {owner.pk: str(owner) for owner in field.related_model._default_manager.filter(
             pk__in={owner_id for owner_id in ids.values() if owner_id is not None})}
         for pk, owner_id in ids.items():

@@ -173,7 +173,7 @@ def change_list(request):
         request,
         "audit/change_list.html",
         {"filter": change_filter, "rows": rows, "next_cursor": next_cursor, "is_first": is_first,
-         "params": params.urlencode()},
+         "params": params.urlencode(), "values_withheld": any(entry.values_withheld for entry in rows)},
     )
 
 

@@ -110,8 +110,9 @@ def test_the_change_history_of_a_signal_shows_who_when_which_fields_not_the_valu
     for label in ("Categorie", "Adres", "Contactpersoon", "Geldig tot en met", "Status", "Afdeling"):
         assert f"<strong>{label}</strong>" in created, label
     assert "aangemaakt" in created and "gewijzigd" in html
-    assert "<strong>Geldig tot en met</strong></li>" in html  # no ": before → after"
+    assert "<strong>Geldig tot en met</strong>:" not in html  # no ": before → after"
     assert "→" not in "".join(rows_html(html))
+    assert html.count("Waarden niet getoond.") == 4 and "niet de waarden" in html
     # the stored name is not shown, whatever it holds
     assert f"Signaal {str(signal.public_id)[:8]}" not in html
 
@@ -176,7 +177,7 @@ def test_other_records_keep_their_values(auditor_client, world):
     html = auditor_client.get("/audit/wijzigingen/", {"model": "access.authorisation", "object_pk": g.pk}).content
     html = html.decode()
     assert "Controle huisbezoeken" in html and g.valid_until.strftime("%d-%m-%Y") in html and "→" in html
-    assert "Welke velden zijn gewijzigd, zonder de waarden" not in html
+    assert "Waarden niet getoond" not in html and "niet de waarden" not in html
 
 
 def test_the_access_events_page_api_and_export_carry_no_signal_content(auditor_client, world):
@@ -213,3 +214,30 @@ def test_every_audited_signals_model_is_withheld_or_shown_for_a_reason():
     }
     audited = {m._meta.label for m in apps.get_app_config("signals").get_models() if auditlog.contains(m)}
     assert audited - shown == set(VALUES_WITHHELD), audited
+
+
+def test_the_nightly_expiry_and_a_removed_signal_are_named_without_content(auditor_client, world):
+    """The bulk change records of the nightly job (actor: the system) withhold their values too, and a signal that is
+    gone is still named with its department (from its own change record)."""
+    from signals.services import signal_expire_due
+
+    sz, officer = world["sz"], world["officer"]
+    today = timezone.localdate()
+    doomed = signal_create(user=officer, department=sz, address=world["address"], category=world["category"],
+                           details="GEHEIM-3", contact_officer=world["contact"], valid_until=today + timedelta(days=5))
+    assert signal_expire_due(today=today + timedelta(days=6)) == 1
+    response = auditor_client.get("/audit/wijzigingen/", {"model": "signals.signal", "object_pk": doomed.pk})
+    html = response.content.decode()
+    bulk = [e for e in response.context["rows"] if (e.additional_data or {}).get("bulk")]
+    assert len(bulk) == 1 and bulk[0].actor is None and bulk[0].values_withheld
+    assert "Geldigheid verstreken" in html and "<strong>Status</strong>" in html and "verlopen" not in html
+    assert f"Signaal #{doomed.pk} (Sociale Zaken)" in html
+    assert_clean(html, world, "the expired signal's history")
+
+    pk = doomed.pk
+    Signal.objects.get(pk=pk).delete()
+    response = auditor_client.get("/audit/wijzigingen/", {"model": "signals.signal", "object_pk": pk})
+    html = response.content.decode()
+    assert [e.action for e in response.context["rows"]][0] == LogEntry.Action.DELETE
+    assert html.count(f"Signaal #{pk} (Sociale Zaken)") == len(response.context["rows"]) == 3
+    assert_clean(html, world, "the removed signal's history")
