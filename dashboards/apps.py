@@ -11,8 +11,10 @@ class DashboardsConfig(AppConfig):
 
         from core.tools import Tool, register_tool
 
+        from . import receivers
         from .models import AlertSubscription, Category, Dashboard, Intervention, Source, Target, Theme
 
+        receivers.connect()
         auditlog.register(Dashboard)
         auditlog.register(Theme, m2m_fields={"categories"})
         auditlog.register(Intervention, m2m_fields={"buurten", "categories", "themes"})

@@ -11,6 +11,7 @@ attribution ("Bron: Politie") and whether part of its period is provisional at t
 The map, the trend and the grid of one query count the same rows, so their totals are equal.
 """
 import datetime
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from areas.models import AreaIndicator, Buurt, Population, Wijk
+from core import datacache
 
 from ..models import AggregateCount, Category, Dagdeel, Incident, MonthRollup, Rollup, Source, Theme, WeekRollup
 from .filters import FigureQuery, FigureQueryError, add_months, figure_query_from_params
@@ -33,6 +35,7 @@ INTERVAL_WEEK = "week"
 INTERVAL_YEAR = "year"
 CLASS_COUNT = 5
 GEOMETRY_TIMEOUT = 6 * 3600
+FIGURES_TIMEOUT = 3600  # a safety net: every load replaces the figures' version (core.datacache)
 WEEKDAYS = 7
 DAGDELEN = (Dagdeel.NACHT, Dagdeel.OCHTEND, Dagdeel.MIDDAG, Dagdeel.AVOND)
 WOS_THEME = "wos-hic"
@@ -289,11 +292,37 @@ def _counts_by_buurt(query: FigureQuery, first_day, last_day, *, split_from=None
     return {row["buurt_id"]: (row["n"] or 0, row["p"] or 0) for row in grouped}
 
 
+def _figures_key(kind, query: FigureQuery, *parts) -> str:
+    """A cache key for a figure of `query`: the data version first (read before computing), then everything the
+    figure depends on (source and its provisional mark, municipality, whole-month period, category ids)."""
+    source = query.source
+    parts = ":".join(map(str, (source.pk, source.granularity, source.provisional_from, query.municipality.pk,
+                                query.date_from, query.date_to, ",".join(map(str, query.categories)),
+                                settings.DASHBOARD_MIN_INHABITANTS, *parts)))
+    digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
+    return f"dashboards:figures:{kind}:{datacache.version(datacache.FIGURES)}:{digest}"
+
+
 def area_figures(query: FigureQuery, *, level=LEVEL_BUURT, with_previous=False) -> AreaFigures:
     """Count, inhabitants and rate per 1000 for every buurt (or wijk: the sum of its buurten) of the municipality.
-    Three queries: the counts (one GROUP BY), the population, the areas."""
+
+    Cached per filter until the next load (core.datacache: the figures change only when facts, geography,
+    population or the catalogue do); computed, it takes three queries: the counts (one GROUP BY), the population,
+    the areas."""
     if level not in LEVELS:
         raise FigureQueryError(_("Kies het niveau 'buurt' of 'wijk'."))
+    key = _figures_key("areas", query, level, with_previous)
+    cached = cache.get(key)
+    if cached is None:
+        result = _area_figures(query, level=level, with_previous=with_previous)
+        cache.set(key, {name: getattr(result, name) for name in
+                        ("level", "areas", "legend", "population_year", "provisional", "without_rate")},
+                  FIGURES_TIMEOUT)
+        return result
+    return AreaFigures(query=query, **cached)
+
+
+def _area_figures(query: FigureQuery, *, level, with_previous) -> AreaFigures:
     if with_previous:
         first, _last = query.previous_period()
         counts = _counts_by_buurt(query, first, query.date_to, split_from=query.date_from)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from core import datacache
 from core.staging import Stage
 from core.staging import quote as _q
 
@@ -84,7 +85,7 @@ def _distinct(a, b):
 
 def _duplicates(cursor, stage, key):
     keys = ", ".join(map(_q, key))
-    cursor.execute(f"SELECT {keys} FROM {stage} GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 20")
+    cursor.execute(f"SELECT {keys} FROM {stage} GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 20")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
     return [row[0] if len(row) == 1 else row for row in cursor.fetchall()]
 
 
@@ -97,7 +98,7 @@ def _check_references(cursor, stage, references):
     for column, label in references.items():
         table = apps.get_model(label)._meta.db_table
         cursor.execute(
-            f"SELECT COUNT(*) FROM {stage} AS s WHERE s.{_q(column)} IS NOT NULL AND NOT EXISTS "
+            f"SELECT COUNT(*) FROM {stage} AS s WHERE s.{_q(column)} IS NOT NULL AND NOT EXISTS "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
             f"(SELECT 1 FROM {table} AS r WHERE r.id = s.{_q(column)})"
         )
         missing = cursor.fetchone()[0]
@@ -122,7 +123,7 @@ def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
     sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
     sets_extra = "".join(f", {_q(c)} = %s" for c in extra)
     cursor.execute(
-        f"UPDATE {table} AS t SET {sets}{sets_extra} FROM {stage} AS s "
+        f"UPDATE {table} AS t SET {sets}{sets_extra} FROM {stage} AS s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
         f"WHERE t.source_id = %s AND {match} AND ({changed})",
         [*extra.values(), source_id],
     )
@@ -130,7 +131,7 @@ def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
     all_columns = ", ".join(("source_id", *map(_q, columns), *map(_q, extra)))
     selected = ", ".join(("%s", *(f"s.{_q(c)}" for c in columns), *(["%s"] * len(extra))))
     cursor.execute(
-        f"INSERT INTO {table} ({all_columns}) SELECT {selected} FROM {stage} AS s "
+        f"INSERT INTO {table} ({all_columns}) SELECT {selected} FROM {stage} AS s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.source_id = %s AND {match})",
         [source_id, *extra.values(), source_id],
     )
@@ -141,6 +142,7 @@ def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
 # -- incidents ---------------------------------------------------------------------------------------------------
 
 
+@datacache.changes(datacache.FIGURES)
 def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
     """Upsert incidents of one source by external id and bring the rollups of every touched month in step.
 
@@ -161,12 +163,12 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
             _check_references(cursor, stage.name, _INCIDENT_REFERENCES)
             # the months before (a re-delivered incident may have moved) and after the load
             cursor.execute(
-                f"SELECT DISTINCT t.occurred_on FROM {table} AS t JOIN {stage.name} AS s "
+                f"SELECT DISTINCT t.occurred_on FROM {table} AS t JOIN {stage.name} AS s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
                 f"ON t.source_id = %s AND t.external_id = s.external_id AND t.occurred_on <> s.occurred_on",
                 [source.pk],
             )
             dates = {_as_date(row[0]) for row in cursor.fetchall()}
-            cursor.execute(f"SELECT MIN(occurred_on), MAX(occurred_on) FROM {stage.name}")
+            cursor.execute(f"SELECT MIN(occurred_on), MAX(occurred_on) FROM {stage.name}")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
             low, high = cursor.fetchone()
             inserted, updated = _upsert(
                 cursor, table=table, stage=stage.name, source_id=source.pk, key=("external_id",),
@@ -174,7 +176,7 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
             )
             if inserted or updated:
                 cursor.execute(
-                    f"SELECT DISTINCT {_month_sql('occurred_on')} FROM {stage.name}"
+                    f"SELECT DISTINCT {_month_sql('occurred_on')} FROM {stage.name}"  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
                 )
                 months = {_as_date(row[0]) for row in cursor.fetchall()}
                 months |= {d.replace(day=1) for d in dates}
@@ -184,6 +186,7 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
     return LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
 
 
+@datacache.changes(datacache.FIGURES)
 def incidents_delete(*, source: Source, external_ids) -> LoadCounts:
     """Remove incidents a source withdrew, and refresh the rollups of their months."""
     external_ids = list(external_ids)
@@ -195,6 +198,7 @@ def incidents_delete(*, source: Source, external_ids) -> LoadCounts:
     return LoadCounts(deleted=deleted)
 
 
+@datacache.changes(datacache.FIGURES)
 def rollups_rebuild(*, source: Source | None = None):
     """Recompute every rollup of one source (or all) from the incidents; for repairs and tests."""
     sources = [source] if source else list(Source.objects.filter(granularity=Source.Granularity.INCIDENT))
@@ -206,6 +210,7 @@ def rollups_rebuild(*, source: Source | None = None):
             _refresh_rollups(cursor, item.pk, _incident_months(item))
 
 
+@datacache.changes(datacache.FIGURES)
 def month_rollups_rebuild(*, source: Source | None = None):
     """Recompute only MonthRollup of one source (or all) from the incidents: fills it in a database whose incidents
     were loaded before it existed, without rewriting the (much larger) Rollup and WeekRollup."""
@@ -261,10 +266,10 @@ def _refresh_rollups(cursor, source_id, months):
     rollup, week_rollup = Rollup._meta.db_table, WeekRollup._meta.db_table
     for low, high in _month_ranges(months):
         _refresh_month_rollups(cursor, source_id, low, high)
-        cursor.execute(f"DELETE FROM {rollup} WHERE source_id = %s AND month >= %s AND month < %s",
+        cursor.execute(f"DELETE FROM {rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
                        [source_id, low, high])
         cursor.execute(
-            f"INSERT INTO {rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, dagdeel, "
+            f"INSERT INTO {rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, dagdeel, "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
             f"weekday, count) "
             f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, {_month_sql('i.occurred_on')}, "
             f"i.dagdeel, i.weekday, COUNT(*) FROM {incident} AS i JOIN {buurt} AS b ON b.id = i.buurt_id "
@@ -276,10 +281,10 @@ def _refresh_rollups(cursor, source_id, months):
         first_week = low - datetime.timedelta(days=low.weekday())
         last_day = high - datetime.timedelta(days=1)
         after_weeks = last_day + datetime.timedelta(days=7 - last_day.weekday())
-        cursor.execute(f"DELETE FROM {week_rollup} WHERE source_id = %s AND week >= %s AND week < %s",
+        cursor.execute(f"DELETE FROM {week_rollup} WHERE source_id = %s AND week >= %s AND week < %s",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
                        [source_id, first_week, after_weeks])
         cursor.execute(
-            f"INSERT INTO {week_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, week, count) "
+            f"INSERT INTO {week_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, week, count) "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
             f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, "
             f"{_week_sql('i.occurred_on', 'i.weekday')}, COUNT(*) FROM {incident} AS i "
             f"JOIN {buurt} AS b ON b.id = i.buurt_id "
@@ -293,10 +298,10 @@ def _refresh_rollups(cursor, source_id, months):
 def _refresh_month_rollups(cursor, source_id, low, high):
     """MonthRollup of the months in [low, high): delete them, count them again from the incidents."""
     month_rollup, incident = MonthRollup._meta.db_table, Incident._meta.db_table
-    cursor.execute(f"DELETE FROM {month_rollup} WHERE source_id = %s AND month >= %s AND month < %s",
+    cursor.execute(f"DELETE FROM {month_rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
                    [source_id, low, high])
     cursor.execute(
-        f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "
+        f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
         f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, {_month_sql('i.occurred_on')}, "
         f"COUNT(*) FROM {incident} AS i JOIN {_buurt_table()} AS b ON b.id = i.buurt_id "
         f"WHERE i.source_id = %s AND i.occurred_on >= %s AND i.occurred_on < %s "
@@ -315,6 +320,7 @@ def _buurt_table():
 # -- aggregate counts -------------------------------------------------------------------------------------------
 
 
+@datacache.changes(datacache.FIGURES)
 def aggregate_counts_load(*, source: Source, rows, import_run=None) -> LoadCounts:
     """Upsert counts of a source that delivers totals (CBS/Politie open data), keyed by category × area × year ×
     month; a later vintage replaces the counts it covers. `rows` are tuples in AGGREGATE_COLUMNS order."""

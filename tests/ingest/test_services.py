@@ -131,7 +131,7 @@ def test_an_upload_is_queued_on_commit_and_processed(almere, bvh_source, steward
         run = services.run_start(source=bvh_source, file=BVH_FIXTURE.open("rb"), file_name="week.csv",
                                  actor=steward)
         assert Incident.objects.count() == 0  # nothing before the commit
-    assert len(callbacks) == 1
+    assert callbacks  # the queueing waited for the commit (the load then replaces the figures' cache version too)
     run.refresh_from_db()
     assert run.status == ImportRun.Status.SUCCEEDED and run.triggered_by == steward
     assert run.sha256 == __import__("hashlib").sha256(BVH_FIXTURE.read_bytes()).hexdigest()
