@@ -234,7 +234,7 @@ def effect_periods(*, start, end=None, today=None, data_until=None):
 def buurt_neighbours(*, municipality):
     """{buurt id: set of ids of the buurten whose geometry touches it} for one municipality (cached)."""
     rows = list(Buurt.objects.filter(wijk__municipality=municipality).order_by("pk").values_list("pk", "indeling_jaar"))
-    fingerprint = hashlib.sha1(repr(rows).encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha1(repr(rows).encode(), usedforsecurity=False).hexdigest()[:16]
     key = f"dashboards:effect:neighbours:1:{municipality.pk}:{fingerprint}"
     found = cache.get(key)
     if found is None:

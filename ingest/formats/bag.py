@@ -151,7 +151,8 @@ class BagAdressen(Format):
             if _text(values, "nevenadres").lower() in MAIN_ADDRESS:
                 bag_id = object_id
             else:
-                digest = hashlib.sha1(f"{object_id}|{postcode}|{number}|{letter}|{addition}|{street}".encode())
+                digest = hashlib.sha1(f"{object_id}|{postcode}|{number}|{letter}|{addition}|{street}".encode(),
+                                      usedforsecurity=False)
                 bag_id = object_id[:4] + "N" + digest.hexdigest()[:11].upper()
         return (bag_id, street, number, letter, addition, postcode, city)
 
