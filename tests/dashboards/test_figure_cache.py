@@ -55,10 +55,11 @@ def test_a_repeated_filter_is_answered_from_the_cache_without_touching_the_facts
 
 def test_a_load_shows_at_once(world, client):
     before, total = centrum(client)
-    world.load([world.row(datetime.date(2024, 5, 1), "BU00340101", world.burglary)])
+    row = world.row(datetime.date(2024, 5, 1), "BU00340101", world.burglary)
+    world.load([row])
     after, new_total = centrum(client)
     assert (after["count"], new_total) == (before["count"] + 1, total + 1)
-    incidents_delete(source=world.source, external_ids=[f"i{world._next}"])
+    incidents_delete(source=world.source, external_ids=[row[0]])  # the row's first column is its external id
     assert centrum(client) == (before, total)
 
 
