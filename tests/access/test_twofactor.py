@@ -184,7 +184,9 @@ def test_a_new_enrolment_page_is_a_new_secret(officer):
     assert first != second
     assert client.post(ENROL, {"code": code_from_secret(first)}).status_code == 400  # the old secret is gone
     with time_machine.travel(timezone.now() + timedelta(seconds=2)):  # the wrong code's one second of throttling
-        assert client.post(ENROL, {"code": code_from_secret(second)}).status_code == 200
+        done = client.post(ENROL, {"code": code_from_secret(second)})
+        assert done.status_code == 200
+        assert 'href="/"' in done.content.decode()  # on to the home page when no page was asked for
 
 
 # --- codes ------------------------------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ def test_one_grants_the_other_approves_with_a_second_factor_then_revoke(browser,
     zoe.goto(f"{live_server.url}/signalen/zoeken/")
     assert "/inloggen/tweede-factor/instellen/" in zoe.url
     assert zoe.locator("svg.qr-code").count() == 1
+    screenshot(zoe, "enrol")
     secret = zoe.locator(".twofactor-secret").inner_text().replace(" ", "")
     code = f"{totp(base64.b32decode(secret + '=' * (-len(secret) % 8))):06d}"  # what her authenticator app shows
     zoe.get_by_label("Code uit de app").fill(code)
