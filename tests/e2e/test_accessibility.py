@@ -216,6 +216,47 @@ def test_dashboard_pages(page_as, live_server, check):
     check(page, "buurt page")
 
 
+def test_grant_journey_pages(page_as, live_server, check):
+    """The pages of the grant journey (tests/e2e/test_grant_journey.py): administration, request, approval queue,
+    revoke form; for the person: no access (403) and her own pages. (The second-factor code page is checked above;
+    enrolment and recovery codes are the grant journey's own steps.)"""
+    from access.models import Authorisation
+
+    person = page_as("zonder-rechten")
+    assert person.goto(f"{live_server.url}/signalen/zoeken/").status == 403
+    check(person, "no access (403)")
+    for path, name in [("/mijn-autorisaties/", "my authorisations"), ("/mijn-tweede-factor/", "my second factor")]:
+        person.goto(f"{live_server.url}{path}")
+        check(person, name)
+
+    admin = page_as("beheerder")
+    for path, name in [("/beheer/", "administration"), ("/beheer/gebruikers/", "users"),
+                       ("/beheer/gebruikers/zonder-rechten/", "user detail"),
+                       ("/beheer/autorisaties/verlopend/", "expiring grants")]:
+        admin.goto(f"{live_server.url}{path}")
+        check(admin, name)
+    admin.goto(f"{live_server.url}/beheer/autorisaties/nieuw/?user=zonder-rechten")
+    check(admin, "grant request")
+    admin.get_by_label("Rol").select_option(label="Signalen zoeken")
+    admin.get_by_label("Doel en grondslag").fill("Controle woonfraude in de wijk; toezicht op grond van de APV")
+    with admin.expect_navigation():
+        admin.get_by_role("button", name="Aanvragen").click()
+    grant = Authorisation.objects.get(user__username="zonder-rechten", role="signal_search")
+    admin.goto(f"{live_server.url}/beheer/gebruikers/handhaver/")
+    with admin.expect_navigation():
+        admin.get_by_role("link", name="Intrekken").first.click()
+    check(admin, "revoke form")
+
+    second = page_as("beheerder2")
+    second.goto(f"{live_server.url}/beheer/autorisaties/goedkeuren/")
+    card = second.locator("article.card", has_text="Zoë Zonder")
+    check(second, "approval queue")
+    with second.expect_navigation():
+        card.get_by_role("button", name="Goedkeuren").click()
+    grant.refresh_from_db()
+    assert grant.status == Authorisation.Status.ACTIVE
+
+
 def _tab_to(page, matches, limit=60):
     """Press Tab until the focused element satisfies `matches`; every element passed on the way must show focus."""
     passed = []
