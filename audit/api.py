@@ -1,5 +1,7 @@
 """GET /api/v1/audit/events: access events with the auditor pages' filters, cursor-paginated, auditor role only."""
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -29,6 +31,15 @@ class AccessEventList(APIView):
     required_permissions = {"GET": PERM}
     serializer_class = AccessEventSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE), OpenApiParameter("until", OpenApiTypes.DATE),
+            OpenApiParameter("person", str), OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int, description="Ten hoogste 500."),
+        ],
+        responses={200: inline_serializer("AccessEventPage", {
+            "next": serializers.URLField(allow_null=True), "results": AccessEventSerializer(many=True)})},
+    )
     def get(self, request):
         filterset = event_filter(request.query_params)
         if not filterset.is_valid():

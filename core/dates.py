@@ -18,11 +18,7 @@ LATEST = dt.date(2999, 12, 31)
 
 def validate_date_in_range(value):
     if value is not None and not EARLIEST <= value <= LATEST:
-        raise ValidationError(
-            _("Kies een datum tussen %(first)s en %(last)s.")
-            % {"first": formats.date_format(EARLIEST), "last": formats.date_format(LATEST)},
-            code="date_out_of_range",
-        )
+        raise ValidationError(date_range_message(), code="date_out_of_range")
 
 
 class BoundedDateField(forms.DateField):
@@ -31,3 +27,8 @@ class BoundedDateField(forms.DateField):
 
 class BoundedDateFilter(django_filters.DateFilter):
     field_class = BoundedDateField
+
+
+def date_range_message() -> str:
+    return _("Kies een datum tussen %(first)s en %(last)s.") % {
+        "first": formats.date_format(EARLIEST), "last": formats.date_format(LATEST)}

@@ -71,7 +71,7 @@ class DashboardListView(APIView):
     permission_classes = [PlatformPermission]
     required_permissions = {"GET": VIEW}
 
-    @extend_schema(summary="Dashboards die u mag bekijken", responses={200: DashboardSerializer(many=True)},
+    @extend_schema(summary="Dashboards die u mag bekijken", responses={200: inline_serializer("DashboardList", fields={"results": DashboardSerializer(many=True)})},
                    tags=["dashboards"])
     def get(self, request):
         dashboards = selectors.dashboard_list_for_user(user=request.user)

@@ -13,8 +13,8 @@ dashboards.services.interventions.
 """
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
@@ -72,7 +72,10 @@ class InterventionListView(APIView):
     required_permissions = {"GET": VIEWER, "POST": EDITOR}
     parser_classes = [SafeJSONParser]
 
-    @extend_schema(summary="Maatregelen", responses={200: InterventionSerializer(many=True)}, tags=["dashboards"])
+    @extend_schema(summary="Maatregelen", responses={200: inline_serializer("InterventionPage", fields={
+        "count": serializers.IntegerField(), "next": serializers.CharField(allow_null=True),
+        "previous": serializers.CharField(allow_null=True), "results": InterventionSerializer(many=True)})},
+        tags=["dashboards"])
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(_interventions(), request, view=self)

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from areas.models import Buurt
+from core.fields import BoundedModelMultipleChoiceField
 
 from .models import Category, Intervention, Source, Theme
 
@@ -16,7 +17,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class BuurtChoiceField(forms.ModelMultipleChoiceField):
+class BuurtChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, buurt):
         return f"{buurt.name} ({buurt.code}, {buurt.wijk.name})"
 
@@ -32,10 +33,10 @@ class InterventionForm(forms.Form):
     start = forms.DateField(label=_("Start"), widget=DateInput())
     end = forms.DateField(label=_("Einde"), required=False, widget=DateInput(),
                           help_text=_("Leeg: loopt nog."))
-    themes = forms.ModelMultipleChoiceField(
+    themes = BoundedModelMultipleChoiceField(
         label=_("Doelthema's"), queryset=Theme.objects.order_by("name"), required=False,
         widget=forms.CheckboxSelectMultiple)
-    categories = forms.ModelMultipleChoiceField(
+    categories = BoundedModelMultipleChoiceField(
         label=_("Doelcategorieën"), required=False,
         queryset=Category.objects.filter(is_total=False).order_by("code"),
         help_text=_("Thema's en categorieën samen bepalen wat er wordt geteld; niets gekozen: alle soorten."),

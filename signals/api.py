@@ -16,8 +16,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -301,7 +307,10 @@ class HitReportView(APIView):
             OpenApiParameter("wijk", str, description="CBS-wijkcode, bijvoorbeeld WK003401."),
             OpenApiParameter("buurt", str, description="CBS-buurtcode, bijvoorbeeld BU00340101."),
         ],
-        responses={200: HitReportRowSerializer(many=True)},
+        responses={200: inline_serializer("HitReportPage", fields={
+            "count": serializers.IntegerField(), "next": serializers.CharField(allow_null=True),
+            "previous": serializers.CharField(allow_null=True), "results": HitReportRowSerializer(many=True),
+            "minDepartments": serializers.IntegerField()})},
         tags=["signals"],
     )
     def get(self, request):

@@ -6,6 +6,7 @@ expected. tests/test_fuzz_inputs.py sends such values to every URL and API endpo
 """
 import io
 import json
+from datetime import date
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
@@ -196,3 +197,29 @@ def test_the_development_server_answers_static_traversal_with_4xx(settings, path
     body = b"".join(handler(environ, start_response))
     assert 400 <= statuses[0] < 500, (path, statuses, body[:200])
     assert b"SECRET_KEY" not in body
+
+
+# --- found by tests/test_fuzz_inputs.py ---------------------------------------------------------------------------
+
+@pytest.fixture
+def dashboard_client(db):
+    from dashboards.models import Dashboard
+
+    board = Dashboard.objects.create(slug="buurtveiligheid", name="Veiligheid per buurt")
+    user = make_user("analist", make_department("oov"))
+    grant(user, R.DASHBOARD_VIEWER, scope=board)
+    grant(user, R.INTERVENTION_EDITOR)
+    return login(Client(), user)
+
+
+def test_a_month_beyond_9999_on_a_dashboard_is_a_400(dashboard_client):
+    problem = _problem(dashboard_client.get("/api/v1/dashboards/buurtveiligheid/trend?to=9999-12"), 400)
+    assert "Kies een datum tussen" in problem["detail"]
+    assert dashboard_client.get("/dashboards/buurtveiligheid/?to=9999-12-31").status_code < 500
+
+
+def test_an_id_too_large_for_the_database_in_a_choice_is_a_form_error(dashboard_client):
+    response = dashboard_client.post("/dashboards/maatregelen/nieuw/", urlencode(
+        {"name": "Camera", "kind": "camera", "buurten": "99999999999999999999999", "start": date.today().isoformat(),
+         "themes": "99999999999999999999999", "categories": "99999999999999999999999"}), content_type=URLENCODED)
+    assert response.status_code == 200

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from areas.models import Municipality
+from core.dates import EARLIEST, LATEST, date_range_message
 
 from ..models import Category, Source, Theme
 
@@ -101,6 +102,8 @@ def _parse_month(value, *, end):
         first = datetime.date(year, month, 1)
     except ValueError:
         raise FigureQueryError(_("Ongeldige periode '%(value)s'.") % {"value": value[:20]}) from None
+    if not EARLIEST <= first <= LATEST:  # the end of 9999-12 lies beyond what a date can hold (issue 12, finding 9)
+        raise FigureQueryError(date_range_message())
     if day is not None:
         try:
             given = datetime.date(year, month, int(day))
