@@ -73,6 +73,7 @@ class AreaFeature:
 
 @transaction.atomic
 @datacache.changes(datacache.FIGURES)
+@datacache.changes(datacache.CATALOGUE)  # municipalities are in the figure filter's catalogue
 def geography_load(*, features) -> AreaLoadCounts:
     """Store buurt, wijk and municipality features (an iterable of AreaFeature, streamed in chunks)."""
     counts = AreaLoadCounts()
@@ -329,11 +330,11 @@ def _staged_upsert(*, model, stage_name, key, fields, rows, before=None) -> Area
             if not total:
                 return AreaLoadCounts()
             group = ", ".join(map(_q, keys))
-            cursor.execute(f"SELECT 1 FROM {stage.name} GROUP BY {group} HAVING COUNT(*) > 1 LIMIT 1")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+            cursor.execute(f"SELECT 1 FROM {stage.name} GROUP BY {group} HAVING COUNT(*) > 1 LIMIT 1")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             duplicates = 0
             if cursor.fetchone():
                 cursor.execute(
-                    f"DELETE FROM {stage.name} WHERE line_no NOT IN "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+                    f"DELETE FROM {stage.name} WHERE line_no NOT IN "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                     f"(SELECT MIN(line_no) FROM {stage.name} GROUP BY {group})"
                 )
                 duplicates = cursor.rowcount
@@ -341,12 +342,12 @@ def _staged_upsert(*, model, stage_name, key, fields, rows, before=None) -> Area
             match = " AND ".join(f"t.{_q(c)} = s.{_q(c)}" for c in keys)
             changed = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM s.{_q(c)}" for c in values)
             sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
-            cursor.execute(f"UPDATE {table} AS t SET {sets} FROM {stage.name} AS s WHERE {match} AND ({changed})")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+            cursor.execute(f"UPDATE {table} AS t SET {sets} FROM {stage.name} AS s WHERE {match} AND ({changed})")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             updated = cursor.rowcount
             all_columns = ", ".join(_q(column[f]) for f in fields)
             selected = ", ".join(f"s.{_q(column[f])}" for f in fields)
             cursor.execute(
-                f"INSERT INTO {table} ({all_columns}) SELECT {selected} FROM {stage.name} AS s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+                f"INSERT INTO {table} ({all_columns}) SELECT {selected} FROM {stage.name} AS s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                 f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {match})"
             )
             inserted = cursor.rowcount
@@ -397,7 +398,7 @@ def _rekey(cursor, stage, table):
     derived id) takes the id of the same address (same search keys and place) delivered now with one, so the
     upsert updates it instead of adding a second row."""
     cursor.execute(
-        f"UPDATE {table} AS t SET bag_id = s.bag_id FROM {stage} AS s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        f"UPDATE {table} AS t SET bag_id = s.bag_id FROM {stage} AS s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         f"WHERE NOT {_is_nummeraanduiding('t.bag_id')} AND {_is_nummeraanduiding('s.bag_id')} "
         f"AND t.search_key = s.search_key AND t.street_key = s.street_key AND t.city = s.city "
         f"AND NOT EXISTS (SELECT 1 FROM {table} AS u WHERE u.bag_id = s.bag_id)"

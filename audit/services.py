@@ -216,6 +216,9 @@ def bulk_change_record(
             for pk in (object_ids if per_object else ())
         ], batch_size=2000)
         id_list = ",".join(str(pk) for pk in object_ids)
+        from .signals import bulk_changed
+
+        bulk_changed.send(sender=model, action=action, object_ids=object_ids)
         return access_event_record(
             action=AccessEvent.Action.BULK_CHANGE,
             actor=actor,

@@ -15,6 +15,8 @@ from django.db import transaction
 
 # The dashboards' figures: facts, rollups, geography and population (dashboards.receivers, the load services).
 FIGURES = "figures"
+# What the figure filter reads: sources, municipalities, themes and categories (dashboards.selectors.filters).
+CATALOGUE = "catalogue"
 
 
 def _key(name: str) -> str:

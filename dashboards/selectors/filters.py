@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from areas.models import Municipality
+from core import datacache
 from core.dates import EARLIEST, LATEST, date_range_message
 
 from ..models import Category, Source, Theme
@@ -119,15 +120,16 @@ def _parse_month(value, *, end):
 def figure_query_from_params(params, *, dashboard=None, today=None, default_source=DEFAULT_SOURCE):
     """Parse `source`, `categories`, `themes`, `from`, `to` and `municipality` from a QueryDict or dict."""
     get = params.get
+    known = catalogue()
     code = (get("source") or default_source).strip()
-    source = Source.objects.filter(code=code).first()
+    source = known.sources.get(code)
     if source is None:
         raise FigureQueryError(_("Onbekende bron '%(code)s'.") % {"code": code[:40]})
     if source.address_level and not (dashboard is not None and dashboard.address_level):
         raise FigureQueryError(_("Deze bron is alleen te zien in een dashboard op adresniveau."))
 
     municipality_code = (get("municipality") or settings.DASHBOARD_MUNICIPALITY).strip().upper()
-    municipality = Municipality.objects.filter(code=municipality_code).first()
+    municipality = known.municipalities.get(municipality_code)
     if municipality is None:
         raise FigureQueryError(_("Onbekende gemeente '%(code)s'.") % {"code": municipality_code[:10]})
 
@@ -146,24 +148,62 @@ def figure_query_from_params(params, *, dashboard=None, today=None, default_sour
         ) % {"source": source.name})
 
     theme_slugs, category_codes = _split(get("themes")), _split(get("categories"))
-    themes = list(Theme.objects.filter(slug__in=theme_slugs).prefetch_related("categories"))
-    unknown = sorted(set(theme_slugs) - {t.slug for t in themes})
+    themes = [known.themes[slug] for slug in sorted(set(theme_slugs)) if slug in known.themes]
+    unknown = sorted(set(theme_slugs) - set(known.themes))
     if unknown:
         raise FigureQueryError(_("Onbekend thema: %(codes)s.") % {"codes": ", ".join(unknown)[:200]})
-    picked = list(Category.objects.filter(code__in=category_codes))
-    unknown = sorted(set(category_codes) - {c.code for c in picked})
+    picked = [known.categories[code] for code in sorted(set(category_codes)) if code in known.categories]
+    unknown = sorted(set(category_codes) - set(known.categories))
     if unknown:
         raise FigureQueryError(_("Onbekende categorie: %(codes)s.") % {"codes": ", ".join(unknown)[:200]})
 
-    ids = {c.pk for c in picked} | {c.pk for t in themes for c in t.categories.all()}
+    ids = {c.pk for c in picked} | {pk for t in themes for pk in known.theme_categories[t.slug]}
     totals = {c.pk for c in picked if c.is_total}
     if totals and len(ids) > 1:
         raise FigureQueryError(_("Het totaal (0.0.0) is de som van alle andere soorten en telt niet op bij een "
                                  "andere keuze."))
     if not ids:
-        if source.granularity == Source.Granularity.INCIDENT:
-            ids = set(Category.objects.filter(is_total=False).values_list("pk", flat=True))
-        else:
-            ids = set(Category.objects.filter(is_total=True).values_list("pk", flat=True))
+        ids = known.all_but_total if source.granularity == Source.Granularity.INCIDENT else known.total
     return FigureQuery(source=source, municipality=municipality, date_from=start, date_to=end,
                        categories=tuple(sorted(ids)), themes=tuple(themes), picked_categories=tuple(picked))
+
+
+# -- the catalogue the filter reads (sources, municipalities, themes, categories), kept per process -------------
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    sources: dict  # code -> Source
+    municipalities: dict  # CBS code -> Municipality
+    themes: dict  # slug -> Theme (its categories prefetched)
+    theme_categories: dict  # slug -> frozenset of category ids
+    categories: dict  # code -> Category
+    all_but_total: frozenset  # category ids an incident source counts by default
+    total: frozenset  # the total's id(s), what a source of counts answers by default
+
+
+_memo: dict = {}
+
+
+def catalogue() -> Catalogue:
+    """The filter's reference lists, read once per process and again whenever one of them changes (a version in
+    the shared cache that dashboards.receivers and the geography load replace, core.datacache): every figure
+    request parses its filter without a query. The objects are shared between requests: read them, never change
+    them."""
+    version = datacache.version(datacache.CATALOGUE)
+    found = _memo.get(version)
+    if found is None:
+        themes = {t.slug: t for t in Theme.objects.prefetch_related("categories")}
+        categories = {c.code: c for c in Category.objects.all()}
+        found = Catalogue(
+            sources={s.code: s for s in Source.objects.all()},
+            municipalities={m.code: m for m in Municipality.objects.all()},
+            themes=themes,
+            theme_categories={slug: frozenset(c.pk for c in t.categories.all()) for slug, t in themes.items()},
+            categories=categories,
+            all_but_total=frozenset(c.pk for c in categories.values() if not c.is_total),
+            total=frozenset(c.pk for c in categories.values() if c.is_total),
+        )
+        _memo.clear()
+        _memo[version] = found
+    return found

@@ -96,3 +96,26 @@ def test_a_rollup_repair_shows_at_once(world, client):
     assert centrum(client) == before  # still the cached figures: nothing told the cache
     rollups_rebuild(source=world.source)
     assert centrum(client) == before  # the rebuilt rollups, computed afresh
+
+
+def test_the_filter_reads_its_catalogue_without_a_query_and_sees_every_edit_at_once(world):
+    from dashboards.models import Category, Theme
+    from dashboards.selectors.filters import FigureQueryError
+
+    figure_query_from_params(YEAR_2024)
+    with CaptureQueriesContext(connection) as queries:
+        query = figure_query_from_params({**YEAR_2024, "themes": "wos-hic", "categories": "1.2.3"})
+    assert queries.captured_queries == []
+    assert {c.code for c in query.picked_categories} == {"1.2.3"}
+
+    theme = Theme.objects.create(slug="fietsen", name="Fietsen")  # a new theme (the admin)
+    theme.categories.set([world.theft])  # its categories (m2m)
+    assert figure_query_from_params({**YEAR_2024, "themes": "fietsen"}).categories == (world.theft.pk,)
+    theme.categories.set([world.theft, world.burglary])
+    assert set(figure_query_from_params({**YEAR_2024, "themes": "fietsen"}).categories) == {
+        world.theft.pk, world.burglary.pk}
+    theme.delete()
+    with pytest.raises(FigureQueryError, match="fietsen"):
+        figure_query_from_params({**YEAR_2024, "themes": "fietsen"})
+    Category.objects.create(code="9.9.9", name="Nieuwe soort", kind=world.theft.kind)
+    assert figure_query_from_params({**YEAR_2024, "categories": "9.9.9"}).picked_categories[0].name == "Nieuwe soort"
