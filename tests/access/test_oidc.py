@@ -2,6 +2,7 @@
 only thing faked: the token, JWKS and userinfo answers come from a stand-in for the provider at the HTTP transport
 (requests' adapter), and the ID token is really signed (RS256) with a key the test makes. The platform's own code and
 mozilla-django-oidc's checks (state, nonce, PKCE, signature) run as in production."""
+import io
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -71,7 +72,7 @@ class Provider:
     def _json(request, body, status=200):
         response = requests.Response()
         response.status_code = status
-        response._content = json.dumps(body).encode()
+        response.raw = io.BytesIO(json.dumps(body).encode())
         response.headers["Content-Type"] = "application/json"
         response.url = request.url
         response.request = request
