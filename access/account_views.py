@@ -61,7 +61,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     access_rule = ("public",)
     template_name = "access/password_set.html"
     token_generator = accounts.set_password_link_tokens
-    reset_url_token = "instellen"  # nosec B105 - a URL segment, not a password
+    reset_url_token = "instellen"  # nosec B105  # a URL segment, not a password
     success_url = reverse_lazy("login")
     title = gettext_lazy("Wachtwoord instellen")
 

@@ -8,11 +8,11 @@ from . import roles as R
 from .models import Authorisation, Department, User
 from .services import authorisation_approve, authorisation_bootstrap, authorisation_request
 
-DEMO_PASSWORD = "Veilig-demo-2026"  # nosec B105 - the documented demo password; demo accounts log in only on a demo installation
+DEMO_PASSWORD = "Veilig-demo-2026"  # nosec B105  # the documented demo password; demo accounts log in only on a demo installation
 # The demo's authenticator secret (base32, as an app asks for it): every demo account with a sensitive role has an
 # authenticator app with this secret, so a newcomer passes the second factor with `manage.py demo_code <username>` or
 # by adding this secret to any authenticator app (README). Only where demo accounts are enabled.
-DEMO_TOTP_SECRET = "VEILIGDEMOVEILIGDEMOVEILIGDEMO23"  # nosec B105 - the documented demo secret, only where demo accounts are enabled
+DEMO_TOTP_SECRET = "VEILIGDEMOVEILIGDEMOVEILIGDEMO23"  # nosec B105  # the documented demo secret, only where demo accounts are enabled
 
 DEPARTMENTS = [
     ("burgerzaken", "Burgerzaken", "036 539 1001", "burgerzaken@almere.example"),

@@ -122,5 +122,5 @@ def seed_addresses(rng):
 
 def seed(stdout):
     seed_geography()
-    created = seed_addresses(random.Random(34))  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+    created = seed_addresses(random.Random(34))  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
     stdout.write(f"Gebieden: {Buurt.objects.count()} buurten, {Address.objects.count()} adressen (nieuw: {created}).")

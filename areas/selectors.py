@@ -99,7 +99,7 @@ ADDRESS_COLUMNS = ("id", "bag_id", "street", "number", "letter", "addition", "po
 BUURT_COLUMNS = ("id", "code", "name", "wijk_id", "indeling_jaar")  # not geometry
 WIJK_COLUMNS = ("id", "code", "name", "municipality_id")  # not geometry
 _ADDRESS_SELECT = (
-    "SELECT " + ", ".join(  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+    "SELECT " + ", ".join(  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         [f'"areas_address"."{c}"' for c in ADDRESS_COLUMNS] + [f'"areas_buurt"."{c}"' for c in BUURT_COLUMNS]
         + [f'"areas_wijk"."{c}"' for c in WIJK_COLUMNS]
     )

@@ -162,7 +162,7 @@ def _ids_in_range(chain, key_from, key_to, after_id=None, limit=CHUNK):
 def _ids_and_keys_in_range(chain, key_from, key_to, after_id=None, limit=CHUNK):
     """(id, key) of the rows with key in [key_from, key_to), in id order (a chunk after `after_id`)."""
     table, key = _table_and_key(chain)
-    sql = f"SELECT id, {key} FROM {table} WHERE {key} >= %s AND {key} < %s"  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+    sql = f"SELECT id, {key} FROM {table} WHERE {key} >= %s AND {key} < %s"  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
     params = [key_from, key_to]
     if after_id is not None:
         sql += " AND id > %s"
@@ -177,7 +177,7 @@ def _ids_and_keys_in_range(chain, key_from, key_to, after_id=None, limit=CHUNK):
 def _count_where(chain, condition, params):
     table, key = _table_and_key(chain)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), min(id) FROM {table} WHERE {condition.format(key=key)}", params)  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cursor.execute(f"SELECT count(*), min(id) FROM {table} WHERE {condition.format(key=key)}", params)  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         return cursor.fetchone()
 
 
@@ -233,7 +233,7 @@ def _safe_key_to(chain) -> int:
     table, key = _table_and_key(chain)
     with connection.cursor() as cursor:
         if not _pg():
-            cursor.execute(f"SELECT coalesce(max({key}), 0) + 1 FROM {table}")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+            cursor.execute(f"SELECT coalesce(max({key}), 0) + 1 FROM {table}")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             return int(cursor.fetchone()[0])
         # First the next transaction id to be handed out, then the transactions of this database still running:
         # one that starts in between gets an id above xmax. pg_stat_clear_snapshot: read the activity afresh, not a
@@ -375,7 +375,7 @@ def delete_range(chain, key_from, key_to) -> int:
     trigger lets this through only for rows older than the legal minimum retention."""
     table, key = _table_and_key(chain)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {key} >= %s AND {key} < %s", [key_from, key_to])  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cursor.execute(f"DELETE FROM {table} WHERE {key} >= %s AND {key} < %s", [key_from, key_to])  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         return cursor.rowcount
 
 
@@ -598,7 +598,7 @@ def unsealed_since():
     start, _problem = chain_start(ACCESS)
     table, key = _table_and_key(ACCESS)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT min(occurred_at) FROM {table} WHERE {key} >= %s",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cursor.execute(f"SELECT min(occurred_at) FROM {table} WHERE {key} >= %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                        [last.key_to if last else start.key_from])
         oldest = cursor.fetchone()[0]
     if isinstance(oldest, str):  # SQLite hands the raw text back for an aggregate

@@ -130,7 +130,7 @@ class SearchClients:
         if not tokens:
             raise ValueError("no API tokens")
         self.port, self.tokens, self.hit_ids, self.other_ids = port, tokens, hit_ids or other_ids, other_ids
-        self.rng = random.Random(seed)  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        self.rng = random.Random(seed)  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
         self.sent = 0
 
     def _request(self, client: int, rng: random.Random) -> bytes:
@@ -145,7 +145,7 @@ class SearchClients:
         ).encode()
 
     async def _client(self, index, samples, keep_going):
-        rng = random.Random(self.rng.random())  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        rng = random.Random(self.rng.random())  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
         while keep_going():
             raw = self._request(index, rng)
             started = time.perf_counter()

@@ -27,7 +27,7 @@ import random
 import secrets
 import shutil
 import statistics
-import subprocess  # nosec B404 - runs the platform's own commands (benchmarks), never user input
+import subprocess  # nosec B404  # runs the platform's own commands (benchmarks), never user input
 import sys
 import time
 from dataclasses import dataclass, field
@@ -92,7 +92,7 @@ def _add_months(day, months):
 
 
 def query_mix(n: int, seed: int) -> list[dict]:
-    rng = random.Random(seed)  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+    rng = random.Random(seed)  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
     return [figure_params(rng) for _ in range(n)]
 
 
@@ -236,7 +236,7 @@ def run(url: str, *, incidents=DEFAULT_INCIDENTS, clients=32, workers=4, duratio
             f"gemaakt {state.get('made', '?')}) ==")
     cmd = [sys.executable, str(project_root() / "manage.py"), "bench_dashboards", "--inner", "--database-url", url,
            "--incidents", str(incidents), "--seed", str(seed), "--samples", str(samples)]
-    proc = subprocess.Popen(cmd, cwd=project_root(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # nosec B603 - a fixed argument list of the platform's own commands, no shell, no user input
+    proc = subprocess.Popen(cmd, cwd=project_root(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # nosec B603  # a fixed argument list of the platform's own commands, no shell, no user input
                             text=True)
     inner = None
     tail = []
@@ -380,11 +380,11 @@ def load_geography(cursor, *, data_dir=DATA_DIR, say=print):
     _copy(cursor, m, ("code", "name"), municipalities)
     cursor.execute("CREATE TEMPORARY TABLE bench_wijk (code text, name text, gm text)")
     _copy(cursor, "bench_wijk", ("code", "name", "gm"), wijken)
-    cursor.execute(f"INSERT INTO {w} (code, name, municipality_id) SELECT s.code, s.name, m.id FROM bench_wijk s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+    cursor.execute(f"INSERT INTO {w} (code, name, municipality_id) SELECT s.code, s.name, m.id FROM bench_wijk s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                    f"JOIN {m} m ON m.code = s.gm")
     cursor.execute("CREATE TEMPORARY TABLE bench_buurt (code text, name text, wk text)")
     _copy(cursor, "bench_buurt", ("code", "name", "wk"), buurten)
-    cursor.execute(f"INSERT INTO {b} (code, name, wijk_id, indeling_jaar) SELECT s.code, s.name, w.id, 2024 "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+    cursor.execute(f"INSERT INTO {b} (code, name, wijk_id, indeling_jaar) SELECT s.code, s.name, w.id, 2024 "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                    f"FROM bench_buurt s JOIN {w} w ON w.code = s.wk")
     population = []
     with (data_dir / "cbs" / "kerncijfers_85984NED_2024_inwoners_per_buurt.csv").open(encoding="utf-8-sig") as fh:
@@ -394,12 +394,12 @@ def load_geography(cursor, *, data_dir=DATA_DIR, say=print):
                                and int(value) >= 0 else None))
     cursor.execute("CREATE TEMPORARY TABLE bench_population (code text, inhabitants integer)")
     _copy(cursor, "bench_population", ("code", "inhabitants"), population)
-    cursor.execute(f"INSERT INTO {Population._meta.db_table} (buurt_id, year, inhabitants) "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+    cursor.execute(f"INSERT INTO {Population._meta.db_table} (buurt_id, year, inhabitants) "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                    f"SELECT b.id, {POPULATION_YEAR}, s.inhabitants FROM bench_population s JOIN {b} b ON b.code = s.code")
     shapes = json.loads((project_root() / "areas" / "data" / "almere_buurten_2024.geojson").read_text())
     for feature in shapes["features"]:
         props = feature["properties"]
-        cursor.execute(f"UPDATE {b} SET geometry = %s WHERE code = %s",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cursor.execute(f"UPDATE {b} SET geometry = %s WHERE code = %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                        [json.dumps(feature["geometry"]), props.get("buurtcode") or props.get("BU_CODE")])
     for table in ("bench_wijk", "bench_buurt", "bench_population"):
         cursor.execute(f"DROP TABLE {table}")
@@ -448,14 +448,14 @@ def generate_incidents(cursor, *, n, seed, source_id, say=print):
 
     incident = Incident._meta.db_table
     categories = list(Category.objects.filter(kind="cbs", is_total=False).order_by("code").values_list("pk", flat=True))
-    random.Random(seed).shuffle(categories)  # a skewed mix: the first ones in this order are the common ones  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+    random.Random(seed).shuffle(categories)  # a skewed mix: the first ones in this order are the common ones  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
     # evening-heavy hours: each hour as often as its weight
     weights = [2, 2, 1, 1, 1, 1, 2, 3, 4, 4, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 5, 4, 3, 3]
     hours = [h for h, k in enumerate(weights) for _ in range(k)]
     cursor.execute(f"SELECT setseed({(seed % 1000) / 1000.0})")
     cursor.execute("DROP TABLE IF EXISTS bench_alloc")
     cursor.execute(
-        "CREATE TEMPORARY TABLE bench_alloc AS "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        "CREATE TEMPORARY TABLE bench_alloc AS "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         "WITH w AS (SELECT b.id AS buurt_id, wk.municipality_id, GREATEST(COALESCE(p.inhabitants, 0), 20) AS weight "
         "FROM areas_buurt b JOIN areas_wijk wk ON wk.id = b.wijk_id "
         f"LEFT JOIN areas_population p ON p.buurt_id = b.id AND p.year = {POPULATION_YEAR}), "
@@ -477,7 +477,7 @@ def generate_incidents(cursor, *, n, seed, source_id, say=print):
         # of a national source would (a municipality's incidents are not stored together)
         for index, first in enumerate(months):
             cursor.execute(
-                f"INSERT INTO {incident} (source_id, external_id, category_id, occurred_on, occurred_time, dagdeel, "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+                f"INSERT INTO {incident} (source_id, external_id, category_id, occurred_on, occurred_time, dagdeel, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                 "weekday, municipality_id, buurt_id, address_id, lon, lat, modus_operandi, loot, property_type, "
                 "quantity, provisional, import_run) "
                 "SELECT %(source)s, 'bench-' || g.no, g.category, g.day, g.at, "
@@ -716,11 +716,11 @@ def inner(*, incidents, seed, samples, say=print):
         prewarm(cur, [Rollup._meta.db_table, "rollup_src_mun_cover", "dashboards_monthrollup",
                       "monthrollup_src_mun_cover", WeekRollup._meta.db_table,
                       "weekrollup_src_mun_week", Incident._meta.db_table, "areas_buurt", "areas_population"], say=say)
-        cur.execute(f"SELECT COUNT(*) FROM {Incident._meta.db_table}")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cur.execute(f"SELECT COUNT(*) FROM {Incident._meta.db_table}")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         out["incidents"] = cur.fetchone()[0]
-        cur.execute(f"SELECT COUNT(*) FROM {Incident._meta.db_table} WHERE municipality_id = %s", [municipality.pk])  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cur.execute(f"SELECT COUNT(*) FROM {Incident._meta.db_table} WHERE municipality_id = %s", [municipality.pk])  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         out["municipality_incidents"] = cur.fetchone()[0]
-        cur.execute(f"SELECT reltuples::bigint FROM pg_class WHERE oid IN ('{Rollup._meta.db_table}'::regclass, "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cur.execute(f"SELECT reltuples::bigint FROM pg_class WHERE oid IN ('{Rollup._meta.db_table}'::regclass, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                     f"'{WeekRollup._meta.db_table}'::regclass) ORDER BY relname")
         out["rollups"], out["week_rollups"] = (row[0] for row in cur.fetchall())
     out["buurten"] = Buurt.objects.count()

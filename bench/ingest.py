@@ -25,7 +25,7 @@ import os
 import random
 import secrets
 import shutil
-import subprocess  # nosec B404 - runs the platform's own commands (benchmarks), never user input
+import subprocess  # nosec B404  # runs the platform's own commands (benchmarks), never user input
 import sys
 import time
 from dataclasses import dataclass, field
@@ -160,7 +160,7 @@ def _dutch(moment: datetime.datetime) -> str:
 def write_bvh(path: Path, rows: int, *, seed: int, say=print) -> tuple[int, float]:
     """A BVH export of `rows` incidents (see the module docstring); returns (bytes, seconds)."""
     started = time.perf_counter()
-    rng = random.Random(seed)  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+    rng = random.Random(seed)  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
     codes = _police_codes()
     weights = [1.0 / (k + 1) ** 0.9 for k in range(len(codes))]  # a skewed mix: a few codes are most incidents
     rng.shuffle(codes)
@@ -246,10 +246,10 @@ def copy_file(url: str, path: Path, *, indexed: bool) -> dict:
 
 def _run_measured(cmd, env, cwd):
     """Run a process to its end; (exit code, wall seconds, peak RSS bytes, output) from wait4 of that process."""
-    log = open(Path(env.get("INGEST_UPLOAD_DIR", "/tmp")) / "import-output.log", "w+")  # noqa: SIM115 - closed below  # nosec B108 - benchmark log, /tmp only without INGEST_UPLOAD_DIR
+    log = open(Path(env.get("INGEST_UPLOAD_DIR", "/tmp")) / "import-output.log", "w+")  # noqa: SIM115 - closed below  # nosec B108  # benchmark log, /tmp only without INGEST_UPLOAD_DIR
     try:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)  # nosec B603 - a fixed argument list of the platform's own commands, no shell, no user input
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)  # nosec B603  # a fixed argument list of the platform's own commands, no shell, no user input
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -312,7 +312,7 @@ def _setup_database(url: str, env: dict, say):
         " 'format': 'politie-bvh', 'facts_source': 'politie-bvh', 'schedule': 'weekly'})\n"
         "print('setup ok')\n"
     )
-    result = subprocess.run([sys.executable, str(project_root() / "manage.py"), "shell", "-c", code],  # nosec B603 - a fixed argument list of the platform's own commands, no shell, no user input
+    result = subprocess.run([sys.executable, str(project_root() / "manage.py"), "shell", "-c", code],  # nosec B603  # a fixed argument list of the platform's own commands, no shell, no user input
                             cwd=project_root(), env=env, capture_output=True, text=True)
     if result.returncode or "setup ok" not in result.stdout:
         raise BenchError(f"ingest database setup failed:\n{(result.stdout + result.stderr)[-3000:]}")

@@ -7,7 +7,7 @@ import os
 import shutil
 import signal
 import socket
-import subprocess  # nosec B404 - runs the platform's own commands (benchmarks), never user input
+import subprocess  # nosec B404  # runs the platform's own commands (benchmarks), never user input
 import sys
 import tempfile
 import time
@@ -29,13 +29,13 @@ def archive_tree(repo: Path, ref: str) -> Path:
     repository and its work tree are not touched). The caller removes it (shutil.rmtree)."""
     target = Path(tempfile.mkdtemp(prefix="vp-bench-tree-"))
     try:
-        archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref], capture_output=True)  # nosec B603 B607 - a fixed argument list of the platform's own commands, no shell, no user input; a fixed program name from PATH (benchmark harness, not the web process)
+        archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref], capture_output=True)  # nosec B603 B607  # a fixed argument list of the platform's own commands, no shell, no user input; a fixed program name from PATH (benchmark harness, not the web process)
         if archive.returncode:
             raise BenchError(
                 f"git archive {ref} failed ({archive.stderr.decode(errors='replace').strip()}). The baseline needs "
                 "the repository history (a full clone); --no-baseline skips the comparison."
             )
-        untar = subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, capture_output=True)  # nosec B603 B607 - a fixed argument list of the platform's own commands, no shell, no user input; a fixed program name from PATH (benchmark harness, not the web process)
+        untar = subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, capture_output=True)  # nosec B603 B607  # a fixed argument list of the platform's own commands, no shell, no user input; a fixed program name from PATH (benchmark harness, not the web process)
         if untar.returncode:
             raise BenchError(f"unpacking {ref} failed: {untar.stderr.decode(errors='replace').strip()}")
     except BaseException:
@@ -47,7 +47,7 @@ def archive_tree(repo: Path, ref: str) -> Path:
 def run_manage(tree: Path, args, env, *, timeout=1800, capture=True):
     """Run `manage.py <args>` of the code tree `tree` with the given environment (its own code, this venv)."""
     cmd = [sys.executable, str(tree / "manage.py"), *args]
-    result = subprocess.run(cmd, cwd=tree, env=env, capture_output=capture, text=True, timeout=timeout)  # nosec B603 - a fixed argument list of the platform's own commands, no shell, no user input
+    result = subprocess.run(cmd, cwd=tree, env=env, capture_output=capture, text=True, timeout=timeout)  # nosec B603  # a fixed argument list of the platform's own commands, no shell, no user input
     return result
 
 
@@ -168,7 +168,7 @@ class Gunicorn:
                "--error-logfile", "-", "--log-level", "warning"]
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __exit__
         try:
-            self.proc = subprocess.Popen(cmd, cwd=self.tree, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,  # nosec B603 - a fixed argument list of the platform's own commands, no shell, no user input
+            self.proc = subprocess.Popen(cmd, cwd=self.tree, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,  # nosec B603  # a fixed argument list of the platform's own commands, no shell, no user input
                                          pass_fds=(fd,), start_new_session=True)
         finally:
             sock.close()  # gunicorn holds its own copy of the socket
@@ -253,7 +253,7 @@ class Sealer:
     def __enter__(self):
         if self.available(self.tree):
             self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in __exit__
-            self.proc = subprocess.Popen([sys.executable, str(self.tree / "manage.py"), "shell", "-c", SEALER_CODE],  # nosec B603 - a fixed argument list of the platform's own commands, no shell, no user input
+            self.proc = subprocess.Popen([sys.executable, str(self.tree / "manage.py"), "shell", "-c", SEALER_CODE],  # nosec B603  # a fixed argument list of the platform's own commands, no shell, no user input
                                          cwd=self.tree, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
         return self

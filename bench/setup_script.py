@@ -43,7 +43,7 @@ def _token(username):
 
 def _bench_setup():
     cfg = json.loads(os.environ["BENCH_SETUP"])
-    rng = random.Random(cfg["seed"])  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+    rng = random.Random(cfg["seed"])  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
     requester = User.objects.get(username="beheerder")
     approver = User.objects.get(username="beheerder2")
     until = timezone.localdate() + timedelta(days=300)

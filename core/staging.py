@@ -77,7 +77,7 @@ class Stage:
         else:
             marks = ", ".join(["%s"] * (len(self.columns) + 1))
             self.cursor.executemany(
-                f"INSERT INTO {self.name} VALUES ({marks})",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+                f"INSERT INTO {self.name} VALUES ({marks})",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                 [(start + offset, *map(_sqlite_value, row)) for offset, row in enumerate(batch)],
             )
 

@@ -320,7 +320,7 @@ def _buurt_year_counts(totals, areas, years, cbs_year):
     """Per year {buurtcode: count}: the CBS year exactly as published, other years along the trend."""
     counts = {}
     for year in years:
-        rng = random.Random(f"{SEED}:count:{year}")  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        rng = random.Random(f"{SEED}:count:{year}")  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
         per_buurt = {}
         for code in sorted(areas):
             base = totals.get(code, 0)
@@ -380,7 +380,7 @@ class _Hotspot:
     """Points close around one spot of a buurt (the station square) for a share of its street crime."""
 
     def __init__(self, area):
-        self.lon, self.lat = area.point(random.Random(f"{SEED}:hotspot"))  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        self.lon, self.lat = area.point(random.Random(f"{SEED}:hotspot"))  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
 
     def near(self, rng):
         if rng.random() >= HOTSPOT_SHARE:
@@ -393,7 +393,7 @@ def police_rows(areas, category_ids, window, totals, cbs_year):
     for year in window.years:
         if datetime.date(year, 1, 1) > window.last_day:
             continue
-        rng = random.Random(f"{SEED}:police:{year}")  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        rng = random.Random(f"{SEED}:police:{year}")  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
         calendar = _Calendar(year)
         seq = 0
         for code in sorted(areas):
@@ -411,7 +411,7 @@ def police_rows(areas, category_ids, window, totals, cbs_year):
 
 def _rise_rows(area, category_ids, window):
     """A series of burglaries (mostly 'flipperen', in the evening) in one buurt in the last four whole weeks."""
-    rng = random.Random(f"{SEED}:rise:{window.rise_from.isoformat()}")  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+    rng = random.Random(f"{SEED}:rise:{window.rise_from.isoformat()}")  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
     for n in range(RISE_COUNT):
         day = window.rise_from + datetime.timedelta(days=rng.randrange(28))
         if day > window.last_day:
@@ -432,7 +432,7 @@ def meldingen_rows(areas, category_ids, window):
     cumulative = _cumulative([row[1] for row in MELDINGEN_MIX])
     spec = {row[0]: row for row in MELDINGEN_MIX}
     for year in range(window.meldingen_from.year, window.last_day.year + 1):
-        rng = random.Random(f"{SEED}:meldingen:{year}")  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        rng = random.Random(f"{SEED}:meldingen:{year}")  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
         calendar = _Calendar(year)
         seq = 0
         for code in sorted(areas):
@@ -462,7 +462,7 @@ def hennep_rows(areas, category_ids, window):
     housing_weights = _cumulative([a.inhabitants for a in housing])
     sheds = [a for a in housing if a.name.startswith(("Oosterwold", "Nobelhorst", "Overgooi", "Hout", "Homerus"))]
     for year in range(window.hennep_from.year, window.last_day.year + 1):
-        rng = random.Random(f"{SEED}:hennep:{year}")  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        rng = random.Random(f"{SEED}:hennep:{year}")  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
         calendar = _Calendar(year)
         for n in range(HENNEP_PER_YEAR):
             kind, _w, (low, high) = HENNEP_TYPES[
@@ -538,7 +538,7 @@ def _area_km2(geometry):
 def _indicators(areas):
     """Households, density and average WOZ value per buurt (kerncijfers of the population year)."""
     have = set(AreaIndicator.objects.filter(year=POPULATION_YEAR).values_list("buurt_id", "code"))
-    rng = random.Random(f"{SEED}:indicators")  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+    rng = random.Random(f"{SEED}:indicators")  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
     new = []
     for code in sorted(areas):
         area = areas[code]

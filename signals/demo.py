@@ -18,7 +18,7 @@ from areas.models import Address
 from .models import Signal
 from .services import category_seed_defaults, signal_create
 
-DEMO_PASSWORD = "Veilig-demo-2026"  # nosec B105 - the documented demo password; demo accounts log in only on a demo installation
+DEMO_PASSWORD = "Veilig-demo-2026"  # nosec B105  # the documented demo password; demo accounts log in only on a demo installation
 
 # Extra demo officers for the departments that access/demo.py does not give one.
 OFFICERS = {

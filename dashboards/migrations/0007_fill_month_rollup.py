@@ -11,11 +11,11 @@ def fill(apps, schema_editor):
     month = ("CAST(date_trunc('month', i.occurred_on) AS date)" if schema_editor.connection.vendor == "postgresql"
              else "date(i.occurred_on, 'start of month')")
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {month_rollup} LIMIT 1")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cursor.execute(f"SELECT 1 FROM {month_rollup} LIMIT 1")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         if cursor.fetchone() is not None:
             return
         cursor.execute(
-            f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+            f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, {month}, COUNT(*) "
             f"FROM {incident} AS i JOIN {buurt} AS b ON b.id = i.buurt_id "
             f"GROUP BY i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, {month}"

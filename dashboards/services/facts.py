@@ -85,7 +85,7 @@ def _distinct(a, b):
 
 def _duplicates(cursor, stage, key):
     keys = ", ".join(map(_q, key))
-    cursor.execute(f"SELECT {keys} FROM {stage} GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 20")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+    cursor.execute(f"SELECT {keys} FROM {stage} GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 20")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
     return [row[0] if len(row) == 1 else row for row in cursor.fetchall()]
 
 
@@ -98,7 +98,7 @@ def _check_references(cursor, stage, references):
     for column, label in references.items():
         table = apps.get_model(label)._meta.db_table
         cursor.execute(
-            f"SELECT COUNT(*) FROM {stage} AS s WHERE s.{_q(column)} IS NOT NULL AND NOT EXISTS "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+            f"SELECT COUNT(*) FROM {stage} AS s WHERE s.{_q(column)} IS NOT NULL AND NOT EXISTS "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             f"(SELECT 1 FROM {table} AS r WHERE r.id = s.{_q(column)})"
         )
         missing = cursor.fetchone()[0]
@@ -123,7 +123,7 @@ def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
     sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
     sets_extra = "".join(f", {_q(c)} = %s" for c in extra)
     cursor.execute(
-        f"UPDATE {table} AS t SET {sets}{sets_extra} FROM {stage} AS s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        f"UPDATE {table} AS t SET {sets}{sets_extra} FROM {stage} AS s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         f"WHERE t.source_id = %s AND {match} AND ({changed})",
         [*extra.values(), source_id],
     )
@@ -131,7 +131,7 @@ def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
     all_columns = ", ".join(("source_id", *map(_q, columns), *map(_q, extra)))
     selected = ", ".join(("%s", *(f"s.{_q(c)}" for c in columns), *(["%s"] * len(extra))))
     cursor.execute(
-        f"INSERT INTO {table} ({all_columns}) SELECT {selected} FROM {stage} AS s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        f"INSERT INTO {table} ({all_columns}) SELECT {selected} FROM {stage} AS s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.source_id = %s AND {match})",
         [source_id, *extra.values(), source_id],
     )
@@ -163,12 +163,12 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
             _check_references(cursor, stage.name, _INCIDENT_REFERENCES)
             # the months before (a re-delivered incident may have moved) and after the load
             cursor.execute(
-                f"SELECT DISTINCT t.occurred_on FROM {table} AS t JOIN {stage.name} AS s "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+                f"SELECT DISTINCT t.occurred_on FROM {table} AS t JOIN {stage.name} AS s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                 f"ON t.source_id = %s AND t.external_id = s.external_id AND t.occurred_on <> s.occurred_on",
                 [source.pk],
             )
             dates = {_as_date(row[0]) for row in cursor.fetchall()}
-            cursor.execute(f"SELECT MIN(occurred_on), MAX(occurred_on) FROM {stage.name}")  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+            cursor.execute(f"SELECT MIN(occurred_on), MAX(occurred_on) FROM {stage.name}")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             low, high = cursor.fetchone()
             inserted, updated = _upsert(
                 cursor, table=table, stage=stage.name, source_id=source.pk, key=("external_id",),
@@ -176,7 +176,7 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
             )
             if inserted or updated:
                 cursor.execute(
-                    f"SELECT DISTINCT {_month_sql('occurred_on')} FROM {stage.name}"  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+                    f"SELECT DISTINCT {_month_sql('occurred_on')} FROM {stage.name}"  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                 )
                 months = {_as_date(row[0]) for row in cursor.fetchall()}
                 months |= {d.replace(day=1) for d in dates}
@@ -266,10 +266,10 @@ def _refresh_rollups(cursor, source_id, months):
     rollup, week_rollup = Rollup._meta.db_table, WeekRollup._meta.db_table
     for low, high in _month_ranges(months):
         _refresh_month_rollups(cursor, source_id, low, high)
-        cursor.execute(f"DELETE FROM {rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cursor.execute(f"DELETE FROM {rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                        [source_id, low, high])
         cursor.execute(
-            f"INSERT INTO {rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, dagdeel, "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+            f"INSERT INTO {rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, dagdeel, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             f"weekday, count) "
             f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, {_month_sql('i.occurred_on')}, "
             f"i.dagdeel, i.weekday, COUNT(*) FROM {incident} AS i JOIN {buurt} AS b ON b.id = i.buurt_id "
@@ -281,10 +281,10 @@ def _refresh_rollups(cursor, source_id, months):
         first_week = low - datetime.timedelta(days=low.weekday())
         last_day = high - datetime.timedelta(days=1)
         after_weeks = last_day + datetime.timedelta(days=7 - last_day.weekday())
-        cursor.execute(f"DELETE FROM {week_rollup} WHERE source_id = %s AND week >= %s AND week < %s",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        cursor.execute(f"DELETE FROM {week_rollup} WHERE source_id = %s AND week >= %s AND week < %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                        [source_id, first_week, after_weeks])
         cursor.execute(
-            f"INSERT INTO {week_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, week, count) "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+            f"INSERT INTO {week_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, week, count) "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, "
             f"{_week_sql('i.occurred_on', 'i.weekday')}, COUNT(*) FROM {incident} AS i "
             f"JOIN {buurt} AS b ON b.id = i.buurt_id "
@@ -298,10 +298,10 @@ def _refresh_rollups(cursor, source_id, months):
 def _refresh_month_rollups(cursor, source_id, low, high):
     """MonthRollup of the months in [low, high): delete them, count them again from the incidents."""
     month_rollup, incident = MonthRollup._meta.db_table, Incident._meta.db_table
-    cursor.execute(f"DELETE FROM {month_rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+    cursor.execute(f"DELETE FROM {month_rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                    [source_id, low, high])
     cursor.execute(
-        f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "  # nosec B608 - SQL text from constants and identifiers only; values are query parameters
+        f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         f"SELECT i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, {_month_sql('i.occurred_on')}, "
         f"COUNT(*) FROM {incident} AS i JOIN {_buurt_table()} AS b ON b.id = i.buurt_id "
         f"WHERE i.source_id = %s AND i.occurred_on >= %s AND i.occurred_on < %s "

@@ -23,7 +23,7 @@ is a yearly source, else to `cbs-misdrijven`; month figures to its facts source 
 to `cbs-misdrijven-maand`. A file that mixes both is loaded into both, in one transaction. A later file replaces
 the counts it covers (upsert by source, category, area, year and month).
 """
-import pickle  # nosec B403 - only for this module's own temporary spool file (below)
+import pickle  # nosec B403  # only for this module's own temporary spool file (below)
 import re
 import tempfile
 import unicodedata
@@ -184,7 +184,7 @@ class CbsStatline(Format):
 
                 def months():
                     for _i in range(spooled):
-                        yield pickle.load(spool)  # noqa: S301  # nosec B301 - our own temporary file, written just above
+                        yield pickle.load(spool)  # noqa: S301  # nosec B301  # our own temporary file, written just above
 
                 counts = counts + aggregate_counts_load(source=sources["month"], rows=months(), import_run=run_id)
         return counts

@@ -23,7 +23,7 @@ import re
 import secrets
 import shutil
 import signal
-import subprocess  # nosec B404 - runs the platform's own commands (benchmarks), never user input
+import subprocess  # nosec B404  # runs the platform's own commands (benchmarks), never user input
 import sys
 import tempfile
 import time
@@ -226,7 +226,7 @@ class Command(BaseCommand):
         cmd = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench_signals", "--database-url", url,
                "--addresses", str(o["addresses"]), "--signals", str(o["signals"]), "--searches", str(o["searches"]),
                "--users", str(o["users"]), "--seed", str(o["seed"])]
-        proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # nosec B603 - a fixed argument list of the platform's own commands, no shell, no user input
+        proc = subprocess.Popen(cmd, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # nosec B603  # a fixed argument list of the platform's own commands, no shell, no user input
                                 text=True, env={**os.environ, "DEBUG": "1"})
         rows = {}
         row = re.compile(r"^(Pagina POST|API GET)\S*.*?\s(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\{")
@@ -248,7 +248,7 @@ class Command(BaseCommand):
         lo, hi = query(url, "SELECT min(id), max(id) FROM areas_address")[0]
         import random
 
-        rng = random.Random(o["seed"])  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        rng = random.Random(o["seed"])  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
         other_ids = [rng.randint(lo, hi) for _ in range(5000)]
         with Gunicorn(self.current_tree, env, workers=self.opts["workers"],
                       log_path=self.workdir / "gunicorn-volume.log") as server:

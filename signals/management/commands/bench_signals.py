@@ -13,7 +13,7 @@ import io
 import os
 import random
 import statistics
-import subprocess  # nosec B404 - runs the platform's own commands (benchmarks), never user input
+import subprocess  # nosec B404  # runs the platform's own commands (benchmarks), never user input
 import sys
 import time
 import uuid
@@ -113,7 +113,7 @@ class Command(BaseCommand):
         cmd = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench_signals", "--inner", "--database-url", url,
                "--addresses", str(opts["addresses"]), "--signals", str(opts["signals"]),
                "--searches", str(opts["searches"]), "--users", str(opts["users"]), "--seed", str(opts["seed"])]
-        result = subprocess.run(cmd, env=env, cwd=settings.BASE_DIR)  # nosec B603 - a fixed argument list of the platform's own commands, no shell, no user input
+        result = subprocess.run(cmd, env=env, cwd=settings.BASE_DIR)  # nosec B603  # a fixed argument list of the platform's own commands, no shell, no user input
         if result.returncode:
             raise CommandError(f"De benchmark is mislukt (exit {result.returncode}).")
 
@@ -138,7 +138,7 @@ class Command(BaseCommand):
         from django.core.management import call_command
         from django.db import connection
 
-        self.rng = random.Random(opts["seed"])  # nosec B311 - pseudo-random numbers for demo or benchmark data, not for security
+        self.rng = random.Random(opts["seed"])  # nosec B311  # pseudo-random numbers for demo or benchmark data, not for security
         call_command("migrate", verbosity=0, interactive=False)
         self._refuse_real_data()
         t0 = time.perf_counter()
