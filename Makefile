@@ -44,7 +44,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(MAKE) --no-print-directory bandit
 
-# Security lint of the platform's code (pyproject.toml [tool.bandit]); each finding kept is marked `# nosec <ID> - why`.
+# Security lint of the platform's code (pyproject.toml [tool.bandit]); each finding kept is marked `# nosec <ID>  # why`.
 bandit: install-dev
 	$(VENV)/bin/bandit -c pyproject.toml -r . -q
 

@@ -203,8 +203,10 @@ def test_the_development_server_answers_static_traversal_with_4xx(settings, path
 
 @pytest.fixture
 def dashboard_client(db):
+    from areas.models import Municipality
     from dashboards.models import Dashboard
 
+    Municipality.objects.create(code="GM0034", name="Almere")  # the installation's own (DASHBOARD_MUNICIPALITY)
     board = Dashboard.objects.create(slug="buurtveiligheid", name="Veiligheid per buurt")
     user = make_user("analist", make_department("oov"))
     grant(user, R.DASHBOARD_VIEWER, scope=board)
