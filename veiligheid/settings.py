@@ -35,7 +35,7 @@ def env_list(name, default=""):
 DEBUG = env_bool("DEBUG", False)
 
 # The demo key is public (it is in this file); it is only acceptable with DEBUG on.
-DEMO_SECRET_KEY = "demo-insecure-veiligheidsplatform-key-do-not-use-in-production"  # nosec B105  # public on purpose
+DEMO_SECRET_KEY = "demo-insecure-veiligheidsplatform-key-do-not-use-in-production"  # nosec B105 - public on purpose
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY or SECRET_KEY.startswith("demo-"):
     if not DEBUG:
@@ -296,6 +296,10 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "veiligheidsplatform@gemeente.example")
+# Accounts (access.accounts): a set-password link works once and for PASSWORD_RESET_TIMEOUT seconds; an e-mail
+# address that someone else changed receives no link for ACCOUNT_EMAIL_CHANGE_HOLD_HOURS (the old address is told).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_LINK_TIMEOUT_SECONDS", 24 * 3600)
+ACCOUNT_EMAIL_CHANGE_HOLD_HOURS = env_int("ACCOUNT_EMAIL_CHANGE_HOLD_HOURS", 24)
 
 # Content Security Policy (django-csp 4): same-origin only, no inline script.
 CONTENT_SECURITY_POLICY = {
