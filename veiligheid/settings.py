@@ -35,7 +35,7 @@ def env_list(name, default=""):
 DEBUG = env_bool("DEBUG", False)
 
 # The demo key is public (it is in this file); it is only acceptable with DEBUG on.
-DEMO_SECRET_KEY = "demo-insecure-veiligheidsplatform-key-do-not-use-in-production"  # nosec B105 - public on purpose
+DEMO_SECRET_KEY = "demo-insecure-veiligheidsplatform-key-do-not-use-in-production"  # nosec B105  # public on purpose
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY or SECRET_KEY.startswith("demo-"):
     if not DEBUG:
