@@ -78,6 +78,12 @@ def _addresses():
     return demo_addresses(4)  # 0: four departments, 3: Belastingen and Burgerzaken (signals/demo.py)
 
 
+def _wait_for_autofocus(page, name):
+    """The field with `autofocus` gets the focus (Chromium gives it at its next rendering step, after the load)."""
+    page.wait_for_function("name => document.activeElement && document.activeElement.name === name", arg=name,
+                           timeout=5000)
+
+
 def test_axe_is_really_running(browser, axe):
     """The check would pass vacuously if axe never ran: on a page with known faults it reports them."""
     context = browser.new_context()
@@ -93,7 +99,8 @@ def test_login_page_by_keyboard(browser, live_server, demo, check):
     page = context.new_page()
     page.goto(f"{live_server.url}/inloggen/")
     check(page, "login")
-    focus = page.evaluate(FOCUS_JS)  # the username field has autofocus
+    _wait_for_autofocus(page, "username")
+    focus = page.evaluate(FOCUS_JS)
     assert focus and focus["name"] == "username", focus
     page.keyboard.type("zonder-rechten")
     page.keyboard.press("Tab")
@@ -115,6 +122,7 @@ def test_login_with_the_second_factor_by_keyboard(browser, live_server, demo, ch
     context = browser.new_context(locale="nl-NL", viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{live_server.url}/inloggen/")
+    _wait_for_autofocus(page, "username")
     page.keyboard.type("handhaver")
     page.keyboard.press("Tab")
     page.keyboard.type("Veilig-demo-2026")
@@ -122,7 +130,8 @@ def test_login_with_the_second_factor_by_keyboard(browser, live_server, demo, ch
         page.keyboard.press("Enter")
     assert "/tweede-factor/" in page.url, page.url
     check(page, "second factor")
-    focus = page.evaluate(FOCUS_JS)  # the code field has autofocus
+    _wait_for_autofocus(page, "code")
+    focus = page.evaluate(FOCUS_JS)
     assert focus and focus["name"] == "code" and focus["visible"], focus
     code = io.StringIO()
     call_command("demo_code", "handhaver", stdout=code, stderr=io.StringIO())  # the demo's documented app
