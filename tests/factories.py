@@ -124,3 +124,17 @@ def pass_second_factor(client, user):
     session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
     session.save()
     return client
+
+
+def demo_second_factor(client, username):
+    """Pass the second factor of a demo account as the README tells a newcomer: the code `manage.py demo_code
+    <username>` prints (the demo's sensitive accounts have an authenticator app with the documented demo secret)."""
+    import io
+
+    from django.core.management import call_command
+
+    code = io.StringIO()
+    call_command("demo_code", username, stdout=code, stderr=io.StringIO())
+    response = client.post("/inloggen/tweede-factor/", {"code": code.getvalue().strip()})
+    assert response.status_code == 302, response.content[:500]
+    return client

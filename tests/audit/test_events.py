@@ -11,7 +11,7 @@ from access import roles as R
 from access.models import Authorisation
 from audit.models import AccessEvent
 from dashboards.models import Dashboard
-from tests.factories import PASSWORD, admins, grant, login, make_user
+from tests.factories import PASSWORD, admins, demo_second_factor, grant, login, make_user
 
 pytestmark = pytest.mark.django_db
 A = AccessEvent.Action
@@ -224,6 +224,7 @@ def test_seed_demo_grants_are_findable_by_the_auditor(settings):
     call_command("seed_demo", verbosity=0)
     client = Client()
     assert client.post("/inloggen/", {"username": "auditor", "password": "Veilig-demo-2026"}).status_code == 302
+    demo_second_factor(client, "auditor")  # the README's manage.py demo_code auditor
     home = client.get("/").content.decode()
     assert 'href="/audit/"' in home  # click 1: the tool on the home page
     today = timezone.localdate().isoformat()

@@ -1,12 +1,11 @@
 """The demo municipality's signals: what the README tells a newcomer to try is really there."""
-import io
-
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
 
 from signals.models import Signal
+from tests.factories import demo_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +32,7 @@ def test_readme_demo_addresses_answer_as_documented(settings):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     client = Client()
     assert client.post("/inloggen/", {"username": "handhaver", "password": "Veilig-demo-2026"}).status_code == 302
-    code = io.StringIO()  # the second factor as the README tells a newcomer: manage.py demo_code handhaver
-    call_command("demo_code", "handhaver", stdout=code, stderr=io.StringIO())
-    assert client.post("/inloggen/tweede-factor/", {"code": code.getvalue().strip()}).status_code == 302
+    demo_second_factor(client, "handhaver")  # as the README tells a newcomer: manage.py demo_code handhaver
     html = client.post("/signalen/zoeken/", {"q": "1301 AA 1", "purpose": "Demo"}).content.decode()
     assert "4 afdelingen hebben een actief signaal" in html and "Neem contact op voordat u actie onderneemt" in html
     html = client.post("/signalen/zoeken/", {"q": "1301AA-3", "purpose": "Demo"}).content.decode()
