@@ -95,12 +95,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "core.cache.NoStoreMiddleware",  # nothing a logged-in user or the API receives is stored by a browser or proxy
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor this session passed
+    "core.cache.NoStoreMiddleware",  # nothing a logged-in user or the API receives is stored by a browser or proxy
     "access.middleware.SessionIdleMiddleware",
     "access.middleware.PermissionRefreshMiddleware",
-    "access.middleware.AccessRuleMiddleware",
     "access.middleware.SecondFactorMiddleware",  # a password alone never opens a sensitive role
+    "access.middleware.AccessRuleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -227,7 +227,6 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
 AXES_VERBOSE = False
 
-# Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
 # Second factor (issue 12, findings 1 and 2; access.twofactor). Whoever holds a sensitive role (administrators,
 # auditors, the signal roles, the address-level dashboard) passes a TOTP code from an authenticator app, or one of
 # TWOFACTOR_RECOVERY_CODES single-use recovery codes, after the password; others may enrol of their own accord.
@@ -267,6 +266,7 @@ if OIDC_RP_CLIENT_ID:
         raise ImproperlyConfigured("OIDC_RP_CLIENT_ID is set, but these are missing: " + ", ".join(_oidc_missing))
     AUTHENTICATION_BACKENDS.append("access.oidc.PlatformOIDCBackend")
 
+# Number of reverse proxies in front of the app whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Behind a TLS-terminating proxy the request reaches Django over HTTP: trust the proxy's X-Forwarded-Proto, else
 # the HTTPS redirect would loop.
