@@ -109,7 +109,7 @@ def seed(stdout):
             if grant.status == Authorisation.Status.REQUESTED:
                 authorisation_approve(grant=grant, approved_by=users["beheerder2"], note="Demo")
             granted += 1
-    apps_made = _demo_authenticators(users)
+    apps_made = demo_authenticators_ensure(users.values())
     stdout.write(f"Gebruikers: {len(users)} demo-accounts, {granted} nieuwe autorisaties (wachtwoord: {DEMO_PASSWORD}"
                  f"{', tweede factor: manage.py demo_code <gebruikersnaam>' if apps_made is not None else ''}).")
 
@@ -120,8 +120,8 @@ def demo_totp_key_hex() -> str:
     return base64.b32decode(DEMO_TOTP_SECRET).hex()
 
 
-def _demo_authenticators(users):
-    """The demo accounts with a sensitive role get an authenticator app with the documented demo secret (only where
+def demo_authenticators_ensure(users):
+    """The demo accounts (an iterable of users) with a sensitive role get an authenticator app with the documented demo secret (only where
     demo accounts are enabled: elsewhere they cannot log in anyway). Returns how many were made, None when off."""
     from django.conf import settings
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -131,7 +131,7 @@ def _demo_authenticators(users):
     if not getattr(settings, "DEMO_ACCOUNTS_ENABLED", False):
         return None
     made = 0
-    for user in users.values():
+    for user in users:
         user = User.objects.get(pk=user.pk)  # fresh: its grants were just made
         if not second_factor_required(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             continue

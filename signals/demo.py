@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from access import roles as R
+from access.demo import demo_authenticators_ensure
 from access.models import Authorisation, Department, User
 from access.services import authorisation_approve, authorisation_request
 from areas.models import Address
@@ -168,6 +169,7 @@ def seed(stdout):
     admins = (User.objects.filter(username="beheerder").first(), User.objects.filter(username="beheerder2").first())
     admins = admins if all(admins) else None
     officers = {code: _officer(code, departments[code], admins) for code in OFFICERS if code in departments}
+    demo_authenticators_ensure(officers.values())  # their second factor, as for the other demo accounts
     addresses = demo_addresses(4 + len(SINGLES))
     if len(addresses) < 4 + len(SINGLES):
         stdout.write("Signalen: te weinig adressen voor de demo.")

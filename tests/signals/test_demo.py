@@ -37,3 +37,16 @@ def test_readme_demo_addresses_answer_as_documented(settings):
     assert "4 afdelingen hebben een actief signaal" in html and "Neem contact op voordat u actie onderneemt" in html
     html = client.post("/signalen/zoeken/", {"q": "1301AA-3", "purpose": "Demo"}).content.decode()
     assert "2 afdelingen hebben een actief signaal" in html
+
+
+def test_every_demo_signal_officer_passes_the_second_factor_as_the_readme_says(settings):
+    """The signaal-* officers hold a sensitive role: like the other demo accounts they get the documented demo app,
+    so a newcomer logs in with `manage.py demo_code signaal-oov` instead of meeting an enrolment QR code."""
+    settings.DEMO_ACCOUNTS_ENABLED = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    for username in ("signaal-burgerzaken", "signaal-belastingen", "signaal-vergunningen", "signaal-oov"):
+        client = Client()
+        response = client.post("/inloggen/", {"username": username, "password": "Veilig-demo-2026"})
+        assert response.status_code == 302
+        demo_second_factor(client, username)
+        assert client.get("/signalen/afdeling/", follow=True).status_code == 200, username  # their own register
