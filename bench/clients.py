@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 120
@@ -195,6 +195,7 @@ class SearchClients:
 
 # ---------------------------------------------------------------------------------------------- bulk check
 
+SECOND_FACTOR_PATH = "/inloggen/tweede-factor/"
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 
 
@@ -213,8 +214,9 @@ class BulkRun:
 class BulkChecker:
     """One officer running bulk checks through the page: login form, then multipart upload with the CSRF token."""
 
-    def __init__(self, port: int, username: str, password: str, csv_text: str):
+    def __init__(self, port: int, username: str, password: str, csv_text: str, *, totp_key: str | None = None):
         self.port, self.username, self.password, self.csv = port, username, password, csv_text.encode()
+        self.totp_key = totp_key  # hex key of the user's authenticator app, for the second factor after the password
         self.cookies = {}
         self.runs: list[BulkRun] = []
         self.lock = threading.Lock()
@@ -251,6 +253,18 @@ class BulkChecker:
                                            {"Content-Type": "application/x-www-form-urlencoded"})
         if status != 302 or "sessionid" not in self.cookies:
             raise RuntimeError(f"login of {self.username} failed: {status} {data[:300]!r}")
+        step = urlsplit(headers.get("Location", "")).path
+        if step == SECOND_FACTOR_PATH:
+            if not self.totp_key:
+                raise RuntimeError(f"login of {self.username} asks for a second factor and the bench has no key")
+            from django_otp.oath import totp
+
+            token = self._csrf(step)
+            body = urlencode({"code": f"{totp(bytes.fromhex(self.totp_key)):06d}", "csrfmiddlewaretoken": token})
+            status, _headers, data = self._send("POST", step, body,
+                                                {"Content-Type": "application/x-www-form-urlencoded"})
+            if status != 302:
+                raise RuntimeError(f"second factor of {self.username} failed: {status} {data[:300]!r}")
 
     def check_once(self) -> BulkRun:
         token = self._csrf("/signalen/bulkcontrole/")

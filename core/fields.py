@@ -14,9 +14,11 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """ModelMultipleChoiceField for integer keys: a value that is not an id the database can hold is an invalid
     choice, before any query."""
 
-    def _check_values(self, value):
-        for pk in value:
-            if not _fits(pk):
-                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                                            params={"pk": str(pk)[:40]})
-        return super()._check_values(value)
+    def clean(self, value):
+        values = self.prepare_value(value)
+        if isinstance(values, (list, tuple)):
+            for pk in values:
+                if pk not in self.empty_values and not _fits(pk):
+                    raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                                params={"pk": str(pk)[:40]})
+        return super().clean(value)

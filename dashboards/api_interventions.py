@@ -72,7 +72,7 @@ class InterventionListView(APIView):
     required_permissions = {"GET": VIEWER, "POST": EDITOR}
     parser_classes = [SafeJSONParser]
 
-    @extend_schema(summary="Maatregelen", responses={200: inline_serializer("InterventionPage", fields={
+    @extend_schema(summary="Maatregelen", operation_id="interventions_list", responses={200: inline_serializer("InterventionPage", fields={
         "count": serializers.IntegerField(), "next": serializers.CharField(allow_null=True),
         "previous": serializers.CharField(allow_null=True), "results": InterventionSerializer(many=True)})},
         tags=["dashboards"])

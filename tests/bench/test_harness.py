@@ -1,6 +1,7 @@
 """The load benchmark's own machinery (bench/), against the real platform where it talks to it: if a URL, a form, the
 login or the token header changes, `make bench` would measure errors instead of searches, so these fail first."""
 import json
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access import roles as R
 from access.models import User
@@ -79,7 +81,9 @@ def test_bulk_checker_logs_in_and_uploads_a_csv_through_the_page(live_server, hi
     addresses = _addresses(3)
     csv_text = "postcode;huisnummer;huisletter;toevoeging\n" + "".join(
         f"{a.postcode};{a.number};;\n" for a in addresses)
-    checker = BulkChecker(_port(live_server), user.username, PASSWORD, csv_text)
+    key = secrets.token_hex(20)  # the bulk check is a sensitive role: the login asks for the second factor
+    TOTPDevice.objects.create(user=user, name="Bench", confirmed=True, key=key)
+    checker = BulkChecker(_port(live_server), user.username, PASSWORD, csv_text, totp_key=key)
     checker.login()
     run = checker.check_once()
     assert run.status == 200, run.detail

@@ -19,6 +19,8 @@ from tests.factories import grant, make_user
 
 pytestmark = pytest.mark.django_db
 URL = f"/api/v1/dashboards/buurtveiligheid/buurten?{urlencode(YEAR_2024)}"
+MAY = datetime.date.fromisoformat(YEAR_2024["from"] + "-01").replace(month=5)  # in the fixture's year
+JUNE = MAY.replace(month=6)
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def test_a_repeated_filter_is_answered_from_the_cache_without_touching_the_facts
 
 def test_a_load_shows_at_once(world, client):
     before, total = centrum(client)
-    row = world.row(datetime.date(2024, 5, 1), "BU00340101", world.burglary)
+    row = world.row(MAY, "BU00340101", world.burglary)
     world.load([row])
     after, new_total = centrum(client)
     assert (after["count"], new_total) == (before["count"] + 1, total + 1)
@@ -66,7 +68,7 @@ def test_a_load_shows_at_once(world, client):
 def test_a_load_that_is_rolled_back_changes_nothing(world, client):
     before = centrum(client)
     with pytest.raises(RuntimeError), transaction.atomic():
-        world.load([world.row(datetime.date(2024, 5, 1), "BU00340101", world.burglary)])
+        world.load([world.row(MAY, "BU00340101", world.burglary)])
         raise RuntimeError("the import run fails after the load")
     assert centrum(client) == before
 
@@ -83,7 +85,7 @@ def test_population_loaded_or_edited_changes_the_rate_at_once(world, client):
 
 def test_a_source_marked_provisional_shows_at_once(world, client):
     assert client.get(URL).json()["provisional"] is False
-    world.source.provisional_from = datetime.date(2024, 6, 1)
+    world.source.provisional_from = JUNE
     world.source.save()
     assert client.get(URL).json()["provisional"] is True
 

@@ -367,7 +367,7 @@ class Command(BaseCommand):
                                      "(SELECT count(*) FROM signals_signal WHERE status = 'active')")[0]
         inst.update(env=env, users=users, password=password, tokens=[data["tokens"][u] for u in users],
                     hit_ids=data["hit_ids"], other_ids=data["other_ids"], bulk_csv=data["bulk_csv"],
-                    addresses=counts[0], signals=counts[1])
+                    bulk_totp_key=data.get("bulk_totp_key"), addresses=counts[0], signals=counts[1])
         self._say(f"{counts[0]} adressen, {counts[1]} actieve signalen op {len(data['hit_ids'])} adressen; "
                   f"{len(users)} zoekende gebruikers met API-token; sealer: "
                   f"{'ja' if Sealer.available(tree) else 'nee (deze code heeft er geen)'} "
@@ -384,7 +384,8 @@ class Command(BaseCommand):
             # The normal value: this phase and the load rounds together (one phase alone can catch a stall of a
             # shared machine, e.g. a slow disk flush, and would then make any interference look small).
             alone = pooled([*inst["rounds"], alone])
-        checker = BulkChecker(inst["server"].port, "bench-bulk", inst["password"], inst["bulk_csv"])
+        checker = BulkChecker(inst["server"].port, "bench-bulk", inst["password"], inst["bulk_csv"],
+                              totp_key=inst.get("bulk_totp_key"))
         try:
             checker.login()
             mixed = clients.run(clients=bulk_clients, duration=o["duration"], label="bulk", alongside=checker.loop,
