@@ -7,28 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from access import roles as R
 from dashboards.selectors.filters import add_months, figure_query_from_params
 from dashboards.serializers import area_figure_rows
-from tests.dashboards.figures_fixtures import YEAR_2024, World, standard_incidents
-from tests.factories import grant, make_user
+from tests.dashboards.figures_fixtures import YEAR_2024
 
 pytestmark = pytest.mark.django_db
 PERIOD = urlencode(YEAR_2024)  # from=2024-01&to=2024-12: the figure fixture's year
-
-
-@pytest.fixture
-def world():
-    w = World()
-    standard_incidents(w)
-    return w
-
-
-@pytest.fixture
-def viewer(world):
-    user = make_user("analist")
-    grant(user, R.DASHBOARD_VIEWER, scope=world.boards["buurtveiligheid"])
-    return user
 
 
 def api(user):

@@ -6,27 +6,11 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from access import roles as R
 from audit.models import AccessEvent
-from tests.dashboards.figures_fixtures import World, standard_incidents
-from tests.factories import grant, login, make_user
+from tests.factories import login
 
 pytestmark = pytest.mark.django_db
 PERIOD = "from=2024-01&to=2024-12"
-
-
-@pytest.fixture
-def world():
-    w = World()
-    standard_incidents(w)
-    return w
-
-
-@pytest.fixture
-def viewer(world):
-    user = make_user("analist")
-    grant(user, R.DASHBOARD_VIEWER, scope=world.boards["buurtveiligheid"])
-    return user
 
 
 def test_csv_export_is_the_table_and_an_access_event(world, viewer):

@@ -8,14 +8,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from access import roles as R
 from areas.models import Population
 from areas.services import population_load
 from dashboards.selectors import figures
 from dashboards.selectors.filters import figure_query_from_params
 from dashboards.services.facts import incidents_delete, rollups_rebuild
-from tests.dashboards.figures_fixtures import YEAR_2024, World, standard_incidents
-from tests.factories import grant, make_user
+from tests.dashboards.figures_fixtures import YEAR_2024, World
 
 pytestmark = pytest.mark.django_db
 URL = f"/api/v1/dashboards/buurtveiligheid/buurten?{urlencode(YEAR_2024)}"
@@ -24,18 +22,9 @@ JUNE = MAY.replace(month=6)
 
 
 @pytest.fixture
-def world():
-    w = World()
-    standard_incidents(w)
-    return w
-
-
-@pytest.fixture
-def client(world):
-    user = make_user("analist")
-    grant(user, R.DASHBOARD_VIEWER, scope=world.boards["buurtveiligheid"])
+def client(viewer):
     api = APIClient()
-    api.force_login(user)
+    api.force_login(viewer)
     return api
 
 

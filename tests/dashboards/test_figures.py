@@ -10,16 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from dashboards.models import Source
 from dashboards.selectors import figures
 from dashboards.selectors.filters import FigureQueryError, add_months, figure_query_from_params
-from tests.dashboards.figures_fixtures import YEAR_2024, World, standard_incidents
+from tests.dashboards.figures_fixtures import YEAR_2024
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    w = World()
-    standard_incidents(w)
-    return w
 
 
 def q(**params):

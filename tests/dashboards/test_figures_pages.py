@@ -9,19 +9,12 @@ from django.test import Client
 from access import roles as R
 from dashboards.models import Intervention, Source
 from dashboards.selectors.filters import add_months, figure_query_from_params
-from tests.dashboards.figures_fixtures import YEAR_2024, World, standard_incidents
+from tests.dashboards.figures_fixtures import YEAR_2024
 from tests.factories import grant, login, make_user
 from tests.test_responsive_tables import unlabelled_cells
 
 pytestmark = pytest.mark.django_db
 PERIOD = urlencode(YEAR_2024)  # from=2024-01&to=2024-12: the figure fixture's year
-
-
-@pytest.fixture
-def world():
-    w = World()
-    standard_incidents(w)
-    return w
 
 
 @pytest.fixture
