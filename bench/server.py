@@ -67,6 +67,27 @@ def with_database_name(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/2"
+CACHE_URL_HELP = ("Redis voor sessies, rechten-snapshots en de dashboardcijfers, gedeeld door de workers zoals in "
+                  "productie (onbereikbaar: ieder proces zijn eigen geheugen, met een waarschuwing); 'locmem://' om "
+                  "zonder Redis te meten.")
+
+
+def reachable_cache(cache_url: str, warn=print) -> str:
+    """The cache URL when its Redis answers, else locmem:// (with a warning: not how production runs, where several
+    gunicorn workers must share one cache, see veiligheid.settings.cache_settings)."""
+    if not cache_url.startswith(("redis://", "rediss://")):
+        return cache_url
+    parts = urlsplit(cache_url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2):
+            return cache_url
+    except OSError:
+        warn(f"Let op: geen Redis op {parts.hostname}:{parts.port or 6379}; gemeten met een cache per proces "
+             "(locmem), niet zoals in productie.")
+        return "locmem://"
+
+
 def _admin_connection(target):
     import psycopg2
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from bench import dashboards
-from bench.server import BenchError
+from bench.server import CACHE_URL_HELP, DEFAULT_CACHE_URL, BenchError, reachable_cache
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=float, default=15.0, help="Seconden per meting over HTTP.")
         parser.add_argument("--samples", type=int, default=200, help="Metingen per figuur in-process.")
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--cache-url", default="locmem://")
+        parser.add_argument("--cache-url", default=DEFAULT_CACHE_URL, help=CACHE_URL_HELP)
         parser.add_argument("--regenerate", action="store_true", help="Maak de database opnieuw.")
         parser.add_argument("--strict", action="store_true", help="Exit 1 als een doel niet gehaald is.")
         parser.add_argument("--inner", action="store_true", help="Intern: het kindproces.")
@@ -38,7 +38,7 @@ class Command(BaseCommand):
                 return
             result = dashboards.run(o["database_url"], incidents=o["incidents"], clients=o["clients"],
                                     workers=o["workers"], duration=o["duration"], samples=o["samples"],
-                                    seed=o["seed"], cache_url=o["cache_url"], regenerate=o["regenerate"],
+                                    seed=o["seed"], cache_url=reachable_cache(o["cache_url"], warn=self.stderr.write), regenerate=o["regenerate"],
                                     platform_db=settings.DATABASES["default"], say=self._say)
         except BenchError as exc:
             raise CommandError(str(exc)) from exc

@@ -36,6 +36,8 @@ from django.core.management.base import BaseCommand, CommandError
 from bench import calibration_ms, dashboards, ingest
 from bench.clients import BulkChecker, SearchClients, pooled
 from bench.server import (
+    CACHE_URL_HELP,
+    DEFAULT_CACHE_URL,
     BenchError,
     CpuMeter,
     Gunicorn,
@@ -44,6 +46,7 @@ from bench.server import (
     check_manage,
     fresh_database,
     query,
+    reachable_cache,
     run_manage,
     with_database_name,
 )
@@ -87,10 +90,7 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=3,
                             help="Meetrondes per installatie, om beurten (vóór, huidig, vóór, huidig, ...).")
         parser.add_argument("--volume-duration", type=float, default=20.0)
-        parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/2",
-                            help="Redis voor sessies en rechten-snapshots, gedeeld door de workers zoals in productie "
-                                 "(onbereikbaar: ieder proces zijn eigen geheugen, met een waarschuwing); "
-                                 "'locmem://' om zonder Redis te meten.")
+        parser.add_argument("--cache-url", default=DEFAULT_CACHE_URL, help=CACHE_URL_HELP)
         parser.add_argument("--strict", action="store_true", help="Exit 1 when a target is missed.")
         # passed on to bench_signals
         parser.add_argument("--addresses", type=int, default=10_000_000)
@@ -118,7 +118,7 @@ class Command(BaseCommand):
             raise CommandError("De benchmark meet op PostgreSQL: geef een postgres://-URL.")
         self.secret = "bench-" + secrets.token_hex(32)
         self.run_id = secrets.token_hex(4)
-        self.cache_url = self._reachable_cache(opts["cache_url"])
+        self.cache_url = reachable_cache(opts["cache_url"], warn=self.stderr.write)
         self.workdir = Path(tempfile.mkdtemp(prefix="vp-bench-"))
         self.results = {"calibration_start": calibration_ms()}
         self.cleanup = []
@@ -162,22 +162,6 @@ class Command(BaseCommand):
                 self.stderr.write(f"Logs van gunicorn en de sealer: {self.workdir}")
         if failures:
             raise CommandError("Niet gehaald: " + "; ".join(failures))
-
-    def _reachable_cache(self, cache_url):
-        """The cache URL when its Redis answers, else locmem (with a warning: not how production runs)."""
-        import socket
-        from urllib.parse import urlsplit
-
-        if not cache_url.startswith(("redis://", "rediss://")):
-            return cache_url
-        parts = urlsplit(cache_url)
-        try:
-            with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=2):
-                return cache_url
-        except OSError:
-            self.stderr.write(f"Let op: geen Redis op {parts.hostname}:{parts.port or 6379}; gemeten met een cache per "
-                              "proces (locmem), niet zoals in productie.")
-            return "locmem://"
 
     def _archive(self, ref):
         tree = archive_tree(settings.BASE_DIR, ref)
