@@ -143,11 +143,14 @@ def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
 
 
 @datacache.changes(datacache.FIGURES)
-def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
+def incidents_load(*, source: Source, rows, import_run=None, fingerprint_prefix: str = "") -> LoadCounts:
     """Upsert incidents of one source by external id and bring the rollups of every touched month in step.
 
-    `rows` is an iterable of tuples in INCIDENT_COLUMNS order (streamed to the database in batches). Raises
-    DuplicateIds when one id occurs twice in the load (ingest gives identical rows their own fingerprint first).
+    `rows` is an iterable of tuples in INCIDENT_COLUMNS order, or of core.staging.CopyText chunks already in the
+    stage's COPY layout (streamed to the database in batches). Raises DuplicateIds when one id occurs twice in the
+    load. Ids that start with `fingerprint_prefix` (a fingerprint of the row, for sources without ids) end in "#1":
+    identical rows of one load are separate incidents, so their repeats become "#2", "#3", ... in line order (in
+    the database, so a file of millions of rows needs no memory of the fingerprints it has seen).
     """
     table = Incident._meta.db_table
     with connection.cursor() as cursor:
@@ -157,6 +160,8 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
             if total == 0:
                 return LoadCounts()
             stage.index("external_id")
+            if fingerprint_prefix:
+                _number_repeats(cursor, stage.name, fingerprint_prefix)
             duplicates = _duplicates(cursor, stage.name, ("external_id",))
             if duplicates:
                 raise DuplicateIds(duplicates)
@@ -184,6 +189,27 @@ def incidents_load(*, source: Source, rows, import_run=None) -> LoadCounts:
         finally:
             stage.drop()
     return LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+
+
+def _number_repeats(cursor, stage, prefix):
+    """Give the 2nd, 3rd, ... row with the same fingerprint id ("<prefix>...#1") the ids "...#2", "...#3", in line
+    order (only repeated ids are touched: one GROUP BY over the stage, then an update of the repeats)."""
+    numbers = f"{stage}_repeats"
+    cursor.execute(f"DROP TABLE IF EXISTS {numbers}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {numbers} AS SELECT line_no, ROW_NUMBER() OVER "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+        f"(PARTITION BY external_id ORDER BY line_no) AS n FROM {stage} WHERE external_id IN "
+        f"(SELECT external_id FROM {stage} WHERE SUBSTR(external_id, 1, %s) = %s GROUP BY external_id "
+        f"HAVING COUNT(*) > 1)",
+        [len(prefix), prefix],
+    )
+    cursor.execute(f"CREATE INDEX {numbers}_line ON {numbers} (line_no)")
+    cursor.execute(
+        f"UPDATE {stage} SET external_id = SUBSTR(external_id, 1, LENGTH(external_id) - 1) || "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+        f"CAST((SELECT r.n FROM {numbers} AS r WHERE r.line_no = {stage}.line_no) AS varchar(20)) "
+        f"WHERE line_no IN (SELECT line_no FROM {numbers} WHERE n > 1)"
+    )
+    cursor.execute(f"DROP TABLE {numbers}")
 
 
 @datacache.changes(datacache.FIGURES)
@@ -264,8 +290,8 @@ def _refresh_rollups(cursor, source_id, months):
     incident = Incident._meta.db_table
     buurt = _buurt_table()
     rollup, week_rollup = Rollup._meta.db_table, WeekRollup._meta.db_table
+    month_rollup = MonthRollup._meta.db_table
     for low, high in _month_ranges(months):
-        _refresh_month_rollups(cursor, source_id, low, high)
         cursor.execute(f"DELETE FROM {rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                        [source_id, low, high])
         cursor.execute(
@@ -276,6 +302,16 @@ def _refresh_rollups(cursor, source_id, months):
             f"WHERE i.source_id = %s AND i.occurred_on >= %s AND i.occurred_on < %s "
             f"GROUP BY i.source_id, i.municipality_id, b.wijk_id, i.buurt_id, i.category_id, "
             f"{_month_sql('i.occurred_on')}, i.dagdeel, i.weekday",
+            [source_id, low, high],
+        )
+        # MonthRollup is Rollup summed over dagdeel and weekday: read from the rollup just written, not the incidents
+        cursor.execute(f"DELETE FROM {month_rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+                       [source_id, low, high])
+        cursor.execute(
+            f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"SELECT source_id, municipality_id, wijk_id, buurt_id, category_id, month, SUM(count) FROM {rollup} "
+            f"WHERE source_id = %s AND month >= %s AND month < %s "
+            f"GROUP BY source_id, municipality_id, wijk_id, buurt_id, category_id, month",
             [source_id, low, high],
         )
         first_week = low - datetime.timedelta(days=low.weekday())

@@ -32,6 +32,7 @@ from ..geo import BuurtLocator, rd_to_wgs84
 from .base import DateParser, Format, Reject, Rejected, in_rd_bounds, register
 
 TEXT_MAX = 200
+FINGERPRINT_PREFIX = "fp:"
 FINGERPRINT_FIELDS = ("incident_code", "begin", "end", "street", "postcode", "house_number", "city", "x", "y",
                       "buurtcode")
 
@@ -89,7 +90,7 @@ class PolitieBvh(Format):
         ctx.state.update(
             codes=codes, unclassified=unclassified, buurten=buurten, municipality_of=municipality_of,
             locator=BuurtLocator.current(),  # the newest loaded indeling of every municipality (ingest.geo)
-            dates=DateParser(), seen=set(), repeats={},
+            dates=DateParser(),
         )
 
     def convert(self, batch, ctx):
@@ -187,7 +188,6 @@ class PolitieBvh(Format):
                 results[i] = Rejected(row[7].number, reason)
 
         # Rows out, with their ids.
-        seen, repeats = state["seen"], state["repeats"]
         sha1, empty = hashlib.sha1, itertools.repeat("")
         for row in results:
             if type(row) is not list:
@@ -199,16 +199,10 @@ class PolitieBvh(Format):
             if external_id:
                 external_id = external_id[:64]
             else:
-                # the same key whether a column is absent or empty: a re-delivery in another layout still matches
+                # the same key whether a column is absent or empty: a re-delivery in another layout still matches;
+                # identical rows are numbered #1, #2, ... by the load (incidents_load's fingerprint_prefix)
                 key = "\x1f".join(map(values.get, FINGERPRINT_FIELDS, empty)).lower()
-                digest = sha1(key.encode("utf-8")).hexdigest()[:20]
-                if digest in seen:
-                    count = repeats.get(digest, 1) + 1
-                    repeats[digest] = count
-                    external_id = f"fp:{digest}#{count}"
-                else:
-                    seen.add(digest)
-                    external_id = f"fp:{digest}#1"
+                external_id = f"{FINGERPRINT_PREFIX}{sha1(key.encode('utf-8')).hexdigest()[:20]}#1"
             yield (
                 external_id, category, day, time, 4 if time is None else time.hour // 6, day.weekday(),
                 municipality_id, buurt_id, address_id, lon, lat,
@@ -253,5 +247,6 @@ class PolitieBvh(Format):
     def load(self, rows, ctx):
         from dashboards.services.facts import incidents_load
 
-        return incidents_load(source=ctx.facts_source, rows=rows, import_run=ctx.run.pk if ctx.run else None)
+        return incidents_load(source=ctx.facts_source, rows=rows, import_run=ctx.run.pk if ctx.run else None,
+                              fingerprint_prefix=FINGERPRINT_PREFIX)
 

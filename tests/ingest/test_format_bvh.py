@@ -51,6 +51,38 @@ def test_two_identical_rows_are_two_incidents(almere, bvh_source):
     assert ids[0].endswith("#1") and ids[1].endswith("#2") and ids[0][:-2] == ids[1][:-2]
 
 
+def test_repeats_are_numbered_in_line_order_across_batches_and_a_redelivery_matches_them(almere, bvh_source,
+                                                                                         tmp_path, monkeypatch):
+    """Three identical rows, the third in another batch of the reader, are #1, #2, #3 in the order of the file
+    (numbered by the load in the database, not from a memory of the file's fingerprints); delivering the same rows
+    again, in another file, changes nothing, and a file with only two of them leaves the third alone."""
+    from ingest.formats import format_for
+
+    monkeypatch.setattr(format_for("politie-bvh"), "batch_size", 3)
+    rows = bvh_rows()
+    bike = rows[0][:]
+    other = [r for r in rows if r != bike][:4]
+    delivery = [bike, other[0], bike, other[1], other[2], other[3], bike]
+    run = run_file(bvh_source, bvh_text(delivery), tmp_path=tmp_path, name="a.csv")
+    assert (run.status, run.inserted, run.rejected) == (ImportRun.Status.SUCCEEDED, 7, 0), run.message
+    ids = sorted(_incidents().filter(external_id__endswith=("#3")).values_list("external_id", flat=True))
+    assert len(ids) == 1
+    base = ids[0][:-1]
+    assert _incidents().filter(external_id__startswith=base).count() == 3
+    again = run_file(bvh_source, bvh_text([other[3], bike, bike, bike]), tmp_path=tmp_path, name="b.csv")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+    fewer = run_file(bvh_source, bvh_text([bike, bike]), tmp_path=tmp_path, name="c.csv")
+    assert (fewer.inserted, fewer.updated, fewer.unchanged) == (0, 0, 2)
+    assert _incidents().count() == 7
+
+
+def test_a_registration_number_twice_in_one_file_rejects_the_run(almere, bvh_source, tmp_path):
+    row = ["PL0900-2017009", "A20", "Woning", "20-9-2017 17:30", "BU00340303", "", "", "", ""]
+    run = run_file(bvh_source, bvh_text([row, row], REG_HEADER), tmp_path=tmp_path)
+    assert run.status == ImportRun.Status.REJECTED and "PL0900-2017009" in run.message
+    assert not _incidents().exists()
+
+
 def test_an_unknown_code_is_kept_as_niet_ingedeeld_and_reported(almere, bvh_source):
     run = run_file(bvh_source, BVH_FIXTURE)
     unknown = _incidents().get(buurt__code="BU00340205")
