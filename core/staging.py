@@ -51,7 +51,8 @@ class Stage:
         return cls(cursor, name, columns, types, text)
 
     def add(self, rows) -> int:
-        """Append rows (tuples in `columns` order) in batches; returns how many rows the stage holds."""
+        """Append rows (tuples in `columns` order) in batches; returns how many rows were added."""
+        before = self.rows
         batch = []
         for row in rows:
             batch.append(row)
@@ -60,7 +61,7 @@ class Stage:
                 batch = []
         if batch:
             self._write(batch)
-        return self.rows
+        return self.rows - before
 
     def _write(self, batch):
         start = self.rows
@@ -70,16 +71,27 @@ class Stage:
             writer = csv.writer(buffer, lineterminator="\n")
             for offset, row in enumerate(batch):
                 writer.writerow((start + offset, *("" if v is None else v for v in row)))
+            size = buffer.tell()
             buffer.seek(0)
             columns = ", ".join(("line_no", *map(quote, self.columns)))
             force = f", FORCE_NOT_NULL ({', '.join(map(quote, self.text))})" if self.text else ""
-            self.cursor.copy_expert(f"COPY {self.name} ({columns}) FROM STDIN WITH (FORMAT csv{force})", buffer)
+            # the whole batch in one read: psycopg2 reads the buffer in blocks of `size` and takes Python's lock for
+            # each, which a load running beside another thread (facts.incidents_load's db_lock) would wait for
+            self.cursor.copy_expert(f"COPY {self.name} ({columns}) FROM STDIN WITH (FORMAT csv{force})", buffer,
+                                    max(8192, size))
         else:
             marks = ", ".join(["%s"] * (len(self.columns) + 1))
             self.cursor.executemany(
                 f"INSERT INTO {self.name} VALUES ({marks})",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                 [(start + offset, *map(_sqlite_value, row)) for offset, row in enumerate(batch)],
             )
+
+    def clear(self):
+        """Empty the stage for the next chunk of a load (line numbers go on counting)."""
+        if connection.vendor == "postgresql":
+            self.cursor.execute(f"TRUNCATE {self.name}")
+        else:
+            self.cursor.execute(f"DELETE FROM {self.name}")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
 
     def index(self, *columns):
         """Index the filled stage on the load's key and give the planner its size (joins against a large table

@@ -1,15 +1,17 @@
 """Writing the facts, the one way ingest (and the demo) stores incidents and counts.
 
 Loads are set-based: the rows go into a temporary staging table (COPY on PostgreSQL), then one UPDATE of the rows
-that changed and one INSERT of the new ones; the rollups of every month (and ISO week) a load touched are then
-recomputed from the incidents in that period, so `MonthRollup`, `Rollup` and `WeekRollup` always equal the counts of
-`Incident`.
+that changed and one INSERT of the new ones. An incident load does this per chunk of rows and keeps the rollup
+differences of the whole load (every new or changed incident counted in, the stored state of a changed one counted
+out); at the end they are added to `MonthRollup`, `Rollup` and `WeekRollup`, so the rollups always equal the counts of
+`Incident` and the work grows with the delivery, not with the months it touches. Deleting incidents and
+`rollups_rebuild` recompute whole months from the incidents instead.
 Call these inside the caller's transaction (an import run lands whole or not at all); nothing here commits.
 """
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from core import datacache
 from core.staging import Stage
@@ -142,74 +144,253 @@ def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
 # -- incidents ---------------------------------------------------------------------------------------------------
 
 
+# Rows per round of database work (stage, check, upsert, rollup differences) of an incident load. Each round joins its
+# stage with the source's incidents (a hash join over all of them, once the table is large), so fewer, larger rounds
+# are cheaper; memory holds about two rounds of rows (one loading, one being read) when the rounds are pipelined.
+LOAD_CHUNK = 250_000
+# the load's sorts and hash aggregates in memory rather than on disk (PostgreSQL; only for the load's transaction)
+LOAD_WORK_MEM = "64MB"
+
+
 @datacache.changes(datacache.FIGURES)
-def incidents_load(*, source: Source, rows, import_run=None, fingerprint_prefix: str = "") -> LoadCounts:
-    """Upsert incidents of one source by external id and bring the rollups of every touched month in step.
+def incidents_load(*, source: Source, rows, import_run=None, fingerprint_prefix: str = "",
+                   db_lock=None) -> LoadCounts:
+    """Upsert incidents of one source by external id and bring the rollups in step, in one savepoint.
 
-    `rows` is an iterable of tuples in INCIDENT_COLUMNS order, or of core.staging.CopyText chunks already in the
-    stage's COPY layout (streamed to the database in batches). Raises DuplicateIds when one id occurs twice in the
-    load. Ids that start with `fingerprint_prefix` (a fingerprint of the row, for sources without ids) end in "#1":
-    identical rows of one load are separate incidents, so their repeats become "#2", "#3", ... in line order (in
-    the database, so a file of millions of rows needs no memory of the fingerprints it has seen).
+    `rows` is an iterable of tuples in INCIDENT_COLUMNS order, streamed: every LOAD_CHUNK rows are staged, checked and
+    upserted, and the rollup cells they touch are corrected by their difference (the new rows counted in, the stored
+    state of re-delivered rows counted out), so the work grows with the delivery, not with the months it touches.
+    Raises DuplicateIds when one id occurs twice in the load, UnknownReferences for a missing category, buurt,
+    municipality or address; nothing of the load is kept then.
+
+    Ids that start with `fingerprint_prefix` (a fingerprint of the row, for sources without ids) end in "#1":
+    identical rows of one load are separate incidents, so their repeats become "#2", "#3", ... in line order (in the
+    database, so a file of millions of rows needs no memory of the fingerprints it has seen).
+
+    `db_lock` (a threading.Lock): the caller's `rows` touch the database only while holding it. On PostgreSQL the
+    database work of one chunk then runs in a worker thread, under the lock, while the caller's generator produces
+    the next chunk (reading and converting a file in Python beside the database's own work, on another core).
     """
-    table = Incident._meta.db_table
-    with connection.cursor() as cursor:
-        stage = Stage(cursor, "vp_incident_stage", INCIDENT_COLUMNS, _INCIDENT_TYPES, _INCIDENT_TEXT)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [LOAD_WORK_MEM])
+        load = _IncidentLoad(cursor, source.pk, import_run, fingerprint_prefix)
         try:
-            total = stage.add(rows)
-            if total == 0:
-                return LoadCounts()
-            stage.index("external_id")
-            if fingerprint_prefix:
-                _number_repeats(cursor, stage.name, fingerprint_prefix)
-            duplicates = _duplicates(cursor, stage.name, ("external_id",))
-            if duplicates:
-                raise DuplicateIds(duplicates)
-            _check_references(cursor, stage.name, _INCIDENT_REFERENCES)
-            # the months before (a re-delivered incident may have moved) and after the load
-            cursor.execute(
-                f"SELECT DISTINCT t.occurred_on FROM {table} AS t JOIN {stage.name} AS s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-                f"ON t.source_id = %s AND t.external_id = s.external_id AND t.occurred_on <> s.occurred_on",
-                [source.pk],
-            )
-            dates = {_as_date(row[0]) for row in cursor.fetchall()}
-            cursor.execute(f"SELECT MIN(occurred_on), MAX(occurred_on) FROM {stage.name}")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-            low, high = cursor.fetchone()
-            inserted, updated = _upsert(
-                cursor, table=table, stage=stage.name, source_id=source.pk, key=("external_id",),
-                columns=INCIDENT_COLUMNS, extra={"import_run": import_run},
-            )
-            if inserted or updated:
-                cursor.execute(
-                    f"SELECT DISTINCT {_month_sql('occurred_on')} FROM {stage.name}"  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-                )
-                months = {_as_date(row[0]) for row in cursor.fetchall()}
-                months |= {d.replace(day=1) for d in dates}
-                _refresh_rollups(cursor, source.pk, months)
+            if db_lock is not None and connection.vendor == "postgresql":
+                _pipelined(load, _chunks(rows, LOAD_CHUNK), db_lock)
+            else:
+                for chunk in _chunks(rows, LOAD_CHUNK):
+                    load.add(chunk)
+            load.finish()
         finally:
-            stage.drop()
-    return LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+            load.drop()
+    return load.counts
 
 
-def _number_repeats(cursor, stage, prefix):
-    """Give the 2nd, 3rd, ... row with the same fingerprint id ("<prefix>...#1") the ids "...#2", "...#3", in line
-    order (only repeated ids are touched: one GROUP BY over the stage, then an update of the repeats)."""
-    numbers = f"{stage}_repeats"
-    cursor.execute(f"DROP TABLE IF EXISTS {numbers}")
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {numbers} AS SELECT line_no, ROW_NUMBER() OVER "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-        f"(PARTITION BY external_id ORDER BY line_no) AS n FROM {stage} WHERE external_id IN "
-        f"(SELECT external_id FROM {stage} WHERE SUBSTR(external_id, 1, %s) = %s GROUP BY external_id "
-        f"HAVING COUNT(*) > 1)",
-        [len(prefix), prefix],
-    )
-    cursor.execute(f"CREATE INDEX {numbers}_line ON {numbers} (line_no)")
-    cursor.execute(
-        f"UPDATE {stage} SET external_id = SUBSTR(external_id, 1, LENGTH(external_id) - 1) || "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-        f"CAST((SELECT r.n FROM {numbers} AS r WHERE r.line_no = {stage}.line_no) AS varchar(20)) "
-        f"WHERE line_no IN (SELECT line_no FROM {numbers} WHERE n > 1)"
-    )
-    cursor.execute(f"DROP TABLE {numbers}")
+def _chunks(rows, size):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _pipelined(load, chunks, lock):
+    """Chunk k's database work in one worker thread while this thread produces chunk k+1; at most one chunk waits.
+    The worker uses this thread's cursor (its transaction) under `lock`; every exit waits for it first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(chunk):
+        with lock:
+            load.add(chunk)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="incident-load") as pool:
+        pending = None
+        try:
+            for chunk in chunks:
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(work, chunk)
+            if pending is not None:
+                pending.result()
+                pending = None
+        finally:
+            if pending is not None:  # this thread failed: let the worker finish before the rollback
+                pending.exception()
+
+
+_CELLS = "municipality_id, wijk_id, buurt_id, category_id, occurred_on, dagdeel, weekday"
+
+
+class _IncidentLoad:
+    """The temporary tables of one incident load and the counts so far (see incidents_load)."""
+
+    def __init__(self, cursor, source_id, import_run, fingerprint_prefix):
+        self.cursor, self.source_id, self.import_run = cursor, source_id, import_run
+        self.prefix = fingerprint_prefix
+        self.counts = LoadCounts()
+        self.withdrawn = 0  # stored incidents counted out of the rollups (re-delivered)
+        self.stage = Stage(cursor, "vp_incident_stage", INCIDENT_COLUMNS, _INCIDENT_TYPES, _INCIDENT_TEXT)
+        if connection.vendor != "postgresql":
+            self.stage.index("external_id")  # SQLite would otherwise scan the stage per row of a join
+        # the ids of the load so far (a repeat in a later chunk is a duplicate too), how often each fingerprint
+        # occurred so far, and the rollup differences of the whole load (one row per incident counted in or out)
+        for name, columns in (
+            ("vp_incident_load_ids", "external_id varchar(64) PRIMARY KEY"),
+            ("vp_incident_load_fp", "external_id varchar(64) PRIMARY KEY, n integer"),
+            ("vp_incident_delta", "municipality_id bigint, wijk_id bigint, buurt_id bigint, category_id bigint, "
+                                  "occurred_on date, dagdeel smallint, weekday smallint, n integer"),
+        ):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+
+    def drop(self):
+        self.stage.drop()
+        for name in ("vp_incident_load_ids", "vp_incident_load_fp", "vp_incident_delta", "vp_incident_repeats",
+                     "vp_incident_cells"):
+            self.cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def add(self, chunk):
+        """Stage, check and upsert one chunk; its rollup differences wait in vp_incident_delta for finish()."""
+        cursor, stage, source_id = self.cursor, self.stage.name, self.source_id
+        self.stage.clear()
+        total = self.stage.add(chunk)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {stage}")  # the planner's row estimate for the joins below
+        if self.prefix:
+            self._number_repeats()
+        duplicates = _duplicates(cursor, stage, ("external_id",))
+        if not duplicates:
+            cursor.execute(
+                f"SELECT s.external_id FROM {stage} AS s JOIN vp_incident_load_ids AS l "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+                f"ON l.external_id = s.external_id LIMIT 20"
+            )
+            duplicates = [row[0] for row in cursor.fetchall()]
+        if duplicates:
+            raise DuplicateIds(duplicates)
+        if self.prefix:  # numbered fingerprints cannot repeat; only the other ids need remembering
+            cursor.execute(
+                f"INSERT INTO vp_incident_load_ids (external_id) SELECT external_id FROM {stage} "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+                f"WHERE SUBSTR(external_id, 1, %s) <> %s",
+                [len(self.prefix), self.prefix],
+            )
+        else:
+            cursor.execute(f"INSERT INTO vp_incident_load_ids (external_id) SELECT external_id FROM {stage}")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+        _check_references(cursor, stage, _INCIDENT_REFERENCES)
+        # rollup differences: the stored state of every re-delivered incident counted out (taken before the upsert
+        # changes it), every staged row counted in; an unchanged row nets to nothing
+        incident, buurt = Incident._meta.db_table, _buurt_table()
+        cursor.execute(
+            f"INSERT INTO vp_incident_delta ({_CELLS}, n) SELECT t.municipality_id, b.wijk_id, t.buurt_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"t.category_id, t.occurred_on, t.dagdeel, t.weekday, -1 FROM {stage} AS s "
+            f"JOIN {incident} AS t ON t.source_id = %s AND t.external_id = s.external_id "
+            f"JOIN {buurt} AS b ON b.id = t.buurt_id",
+            [source_id],
+        )
+        self.withdrawn += cursor.rowcount
+        inserted, updated = _upsert(
+            cursor, table=incident, stage=stage, source_id=source_id, key=("external_id",),
+            columns=INCIDENT_COLUMNS, extra={"import_run": self.import_run},
+        )
+        cursor.execute(
+            f"INSERT INTO vp_incident_delta ({_CELLS}, n) SELECT s.municipality_id, b.wijk_id, s.buurt_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"s.category_id, s.occurred_on, s.dagdeel, s.weekday, 1 FROM {stage} AS s "
+            f"JOIN {buurt} AS b ON b.id = s.buurt_id"
+        )
+        self.counts += LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+
+    def finish(self):
+        """Bring the rollups in step with the load's differences."""
+        if self.counts.inserted or self.counts.updated:
+            _apply_deltas(self.cursor, self.source_id, "vp_incident_delta", with_negative=self.withdrawn > 0)
+
+    def _number_repeats(self):
+        """Give the 2nd, 3rd, ... row with the same fingerprint id ("<prefix>...#1") of the load the ids "...#2",
+        "...#3", in line order: within this chunk and after those earlier chunks numbered. Only repeated
+        fingerprints are numbered (usually a handful); every fingerprint of the chunk is remembered."""
+        cursor, stage, prefix = self.cursor, self.stage.name, self.prefix
+        fingerprint = f"SUBSTR(s.external_id, 1, {len(prefix)}) = %s"
+        cursor.execute("DROP TABLE IF EXISTS vp_incident_repeats")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE vp_incident_repeats AS SELECT s.line_no, s.external_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"COALESCE(f.n, 0) + ROW_NUMBER() OVER (PARTITION BY s.external_id ORDER BY s.line_no) AS n "
+            f"FROM {stage} AS s LEFT JOIN vp_incident_load_fp AS f ON f.external_id = s.external_id "
+            f"WHERE {fingerprint} AND (f.n IS NOT NULL OR s.external_id IN (SELECT s.external_id FROM {stage} AS s "
+            f"WHERE {fingerprint} GROUP BY s.external_id HAVING COUNT(*) > 1))",
+            [prefix, prefix],
+        )
+        cursor.execute(
+            f"INSERT INTO vp_incident_load_fp (external_id, n) SELECT DISTINCT s.external_id, 1 FROM {stage} AS s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"WHERE {fingerprint} AND NOT EXISTS (SELECT 1 FROM vp_incident_repeats AS r "
+            f"WHERE r.external_id = s.external_id)",
+            [prefix],
+        )
+        cursor.execute("SELECT COUNT(*) FROM vp_incident_repeats")
+        if cursor.fetchone()[0]:
+            cursor.execute("CREATE INDEX vp_incident_repeats_line ON vp_incident_repeats (line_no)")
+            cursor.execute(
+                f"UPDATE {stage} SET external_id = SUBSTR(external_id, 1, LENGTH(external_id) - 1) || "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+                f"CAST((SELECT r.n FROM vp_incident_repeats AS r WHERE r.line_no = {stage}.line_no) AS varchar(20)) "
+                f"WHERE line_no IN (SELECT line_no FROM vp_incident_repeats WHERE n > 1)"
+            )
+            cursor.execute(
+                "DELETE FROM vp_incident_load_fp WHERE external_id IN (SELECT external_id FROM vp_incident_repeats)"
+            )
+            cursor.execute(
+                "INSERT INTO vp_incident_load_fp (external_id, n) SELECT external_id, MAX(n) FROM vp_incident_repeats "
+                "GROUP BY external_id"
+            )
+        cursor.execute("DROP TABLE vp_incident_repeats")
+
+
+def _apply_deltas(cursor, source_id, deltas, *, with_negative):
+    """Add the differences in `deltas` (cells at day grain, n = +1 or -1) to MonthRollup, Rollup and WeekRollup:
+    summed per cell, existing cells updated, new ones inserted, cells that fall to zero removed."""
+    count = _q("count")
+    for model, period, period_sql, extra in (
+        (MonthRollup, "month", _month_sql("occurred_on"), ()),
+        (Rollup, "month", _month_sql("occurred_on"), ("dagdeel", "weekday")),
+        (WeekRollup, "week", _week_sql("occurred_on", "weekday"), ()),
+    ):
+        table = model._meta.db_table
+        more = "".join(f", {c}" for c in extra)
+        keys = ("buurt_id", "category_id", period, *extra)
+        cursor.execute("DROP TABLE IF EXISTS vp_incident_cells")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE vp_incident_cells AS SELECT municipality_id, wijk_id, buurt_id, category_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"{period_sql} AS {period}{more}, SUM(n) AS d FROM {deltas} "
+            f"GROUP BY municipality_id, wijk_id, buurt_id, category_id, {period_sql}{more} HAVING SUM(n) <> 0"
+        )
+        if with_negative or connection.vendor != "postgresql":  # for the correlated lookups below
+            cursor.execute(f"CREATE INDEX vp_incident_cells_key ON vp_incident_cells ({', '.join(keys)})")
+        match = " AND ".join(f"x.{k} = t.{k}" for k in keys)
+        cursor.execute(
+            f"UPDATE {table} AS t SET {count} = t.{count} + x.d FROM vp_incident_cells AS x "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"WHERE t.source_id = %s AND {match}",
+            [source_id],
+        )
+        if cursor.rowcount:  # some cells exist: insert only the others
+            missing = f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.source_id = %s AND {match})"
+            params = [source_id, source_id]
+        else:
+            missing, params = "", [source_id]
+        cursor.execute(
+            f"INSERT INTO {table} (source_id, municipality_id, wijk_id, buurt_id, category_id, {period}{more}, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"{count}) SELECT %s, x.municipality_id, x.wijk_id, x.buurt_id, x.category_id, x.{period}"
+            + "".join(f", x.{c}" for c in extra) + f", x.d FROM vp_incident_cells AS x {missing}",
+            params,
+        )
+        if with_negative:  # cells that fell to zero
+            cursor.execute(
+                f"DELETE FROM {table} WHERE source_id = %s AND {count} = 0 AND EXISTS "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+                f"(SELECT 1 FROM vp_incident_cells AS x WHERE x.d < 0 AND "
+                + " AND ".join(f"x.{k} = {table}.{k}" for k in keys) + ")",
+                [source_id],
+            )
+        cursor.execute("DROP TABLE vp_incident_cells")
 
 
 @datacache.changes(datacache.FIGURES)
@@ -251,14 +432,6 @@ def month_rollups_rebuild(*, source: Source | None = None):
 def _incident_months(source):
     return {d.replace(day=1)
             for d in Incident.objects.filter(source=source).values_list("occurred_on", flat=True).distinct()}
-
-
-def _as_date(value):
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, str):
-        return datetime.date.fromisoformat(value[:10])
-    return value
 
 
 def _month_sql(column):

@@ -23,6 +23,7 @@ optionally with Registratienummer (or Proces-verbaalnummer), Modus operandi, Bui
 """
 import hashlib
 import itertools
+import threading
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -91,6 +92,7 @@ class PolitieBvh(Format):
             codes=codes, unclassified=unclassified, buurten=buurten, municipality_of=municipality_of,
             locator=BuurtLocator.current(),  # the newest loaded indeling of every municipality (ingest.geo)
             dates=DateParser(),
+            db_lock=threading.Lock(),  # the load's database work runs beside convert (incidents_load's db_lock)
         )
 
     def convert(self, batch, ctx):
@@ -178,7 +180,8 @@ class PolitieBvh(Format):
             elif values.get("postcode") and values.get("house_number"):
                 by_address.append(i)
         if by_address:
-            self._place_by_address(results, by_address)
+            with state["db_lock"]:
+                self._place_by_address(results, by_address)
         for i, row in enumerate(results):
             if type(row) is list and row[3] is None:
                 if row[5] is not None:
@@ -248,5 +251,5 @@ class PolitieBvh(Format):
         from dashboards.services.facts import incidents_load
 
         return incidents_load(source=ctx.facts_source, rows=rows, import_run=ctx.run.pk if ctx.run else None,
-                              fingerprint_prefix=FINGERPRINT_PREFIX)
+                              fingerprint_prefix=FINGERPRINT_PREFIX, db_lock=ctx.state["db_lock"])
 

@@ -1,7 +1,9 @@
 """The facts service: set-based upserts by (source, external id) with honest counts, and rollups that always equal
 the counts of the incidents (a property over any sequence of loads, re-deliveries with changes, and deletes)."""
 import datetime
+import threading
 from collections import Counter
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -11,6 +13,7 @@ from hypothesis.extra.django import TestCase
 
 from areas.models import Buurt, Municipality, Wijk
 from dashboards.models import AggregateCount, Category, Dagdeel, Incident, MonthRollup, Rollup, Source, WeekRollup
+from dashboards.services import facts
 from dashboards.services.facts import (
     INCIDENT_COLUMNS,
     DuplicateIds,
@@ -109,6 +112,39 @@ def test_one_id_twice_in_one_load_is_refused_and_nothing_is_stored():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("lock", [None, threading.Lock()], ids=["serial", "pipelined"])
+def test_an_id_repeated_in_a_later_chunk_is_refused_and_nothing_of_the_load_is_stored(monkeypatch, lock):
+    """The load works in chunks (on PostgreSQL, with a lock, beside the producer): a duplicate in a later chunk
+    still refuses the whole load, including the chunks already written."""
+    buurten, burglary, source = geography(), Category.objects.get(code="1.1.1"), Source.objects.get(code="politie-bvh")
+    monkeypatch.setattr(facts, "LOAD_CHUNK", 2)
+    day = FIRST_DAY
+    rows = [row(name, day, buurten[0], burglary) for name in ("a", "b", "c", "d", "a")]
+    with pytest.raises(DuplicateIds) as refused:
+        incidents_load(source=source, rows=rows, db_lock=lock)
+    assert refused.value.ids == ["a"]
+    assert not Incident.objects.exists() and not Rollup.objects.exists() and not MonthRollup.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lock", [None, threading.Lock()], ids=["serial", "pipelined"])
+def test_fingerprint_repeats_are_numbered_across_chunks_in_line_order(monkeypatch, lock):
+    buurten, burglary, source = geography(), Category.objects.get(code="1.1.1"), Source.objects.get(code="politie-bvh")
+    monkeypatch.setattr(facts, "LOAD_CHUNK", 2)
+    day = FIRST_DAY
+    ids = ["fp:x#1", "fp:y#1", "fp:x#1", "reg-1", "fp:x#1", "fp:y#1", "fp:z#1"]
+    rows = [row(ident, day + datetime.timedelta(days=k), buurten[0], burglary) for k, ident in enumerate(ids)]
+    counts = incidents_load(source=source, rows=rows, fingerprint_prefix="fp:", db_lock=lock)
+    assert counts.inserted == 7
+    stored = dict(Incident.objects.values_list("external_id", "occurred_on"))
+    assert {ident: (when - FIRST_DAY).days for ident, when in stored.items()} == {
+        "fp:x#1": 0, "fp:y#1": 1, "fp:x#2": 2, "reg-1": 3, "fp:x#3": 4, "fp:y#2": 5, "fp:z#1": 6}
+    again = incidents_load(source=source, rows=rows, fingerprint_prefix="fp:", db_lock=lock)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 7)
+    assert sum(Rollup.objects.values_list("count", flat=True)) == 7
+
+
+@pytest.mark.django_db
 def test_a_load_that_points_at_a_missing_buurt_or_category_is_refused_whole():
     """The facts tables have no database foreign keys (bulk loads); the service checks every load's references."""
     buurten = geography()
@@ -166,6 +202,11 @@ class RollupProperty(TestCase):
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(operation, min_size=1, max_size=6))
     def test_rollups_equal_the_counts_of_the_incidents_after_any_sequence(self, operations):
+        # loads of up to 8 rows in chunks of 3: several rounds of differences per load
+        with mock.patch.object(facts, "LOAD_CHUNK", 3):
+            self._check(operations)
+
+    def _check(self, operations):
         buurten = geography()
         categories = list(Category.objects.filter(code__in=["1.1.1", "1.2.3", "2.2.1"]).order_by("code"))
         source = Source.objects.get(code="politie-bvh")

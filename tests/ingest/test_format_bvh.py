@@ -53,12 +53,15 @@ def test_two_identical_rows_are_two_incidents(almere, bvh_source):
 
 def test_repeats_are_numbered_in_line_order_across_batches_and_a_redelivery_matches_them(almere, bvh_source,
                                                                                          tmp_path, monkeypatch):
-    """Three identical rows, the third in another batch of the reader, are #1, #2, #3 in the order of the file
+    """Three identical rows, the third in another batch of the reader and another chunk of the load, are #1, #2, #3
+    in the order of the file
     (numbered by the load in the database, not from a memory of the file's fingerprints); delivering the same rows
     again, in another file, changes nothing, and a file with only two of them leaves the third alone."""
+    from dashboards.services import facts
     from ingest.formats import format_for
 
     monkeypatch.setattr(format_for("politie-bvh"), "batch_size", 3)
+    monkeypatch.setattr(facts, "LOAD_CHUNK", 2)  # several rounds of database work (on PostgreSQL beside the reading)
     rows = bvh_rows()
     bike = rows[0][:]
     other = [r for r in rows if r != bike][:4]
