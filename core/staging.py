@@ -64,27 +64,36 @@ class Stage:
         return self.rows - before
 
     def _write(self, batch):
-        start = self.rows
-        self.rows += len(batch)
         if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            for offset, row in enumerate(batch):
-                writer.writerow((start + offset, *("" if v is None else v for v in row)))
-            size = buffer.tell()
-            buffer.seek(0)
-            columns = ", ".join(("line_no", *map(quote, self.columns)))
-            force = f", FORCE_NOT_NULL ({', '.join(map(quote, self.text))})" if self.text else ""
-            # the whole batch in one read: psycopg2 reads the buffer in blocks of `size` and takes Python's lock for
-            # each, which a load running beside another thread (facts.incidents_load's db_lock) would wait for
-            self.cursor.copy_expert(f"COPY {self.name} ({columns}) FROM STDIN WITH (FORMAT csv{force})", buffer,
-                                    max(8192, size))
+            self.add_text(self.copy_text(batch, self.rows), len(batch))
         else:
+            start = self.rows
+            self.rows += len(batch)
             marks = ", ".join(["%s"] * (len(self.columns) + 1))
             self.cursor.executemany(
                 f"INSERT INTO {self.name} VALUES ({marks})",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                 [(start + offset, *map(_sqlite_value, row)) for offset, row in enumerate(batch)],
             )
+
+    @staticmethod
+    def copy_text(rows, start):
+        """Rows (tuples in `columns` order) as COPY text (CSV) with line numbers from `start`; needs no cursor, so
+        another thread can prepare it (PostgreSQL)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for offset, row in enumerate(rows):
+            writer.writerow((start + offset, *("" if v is None else v for v in row)))
+        return buffer.getvalue()
+
+    def add_text(self, text, count):
+        """Append `count` rows given as copy_text (PostgreSQL)."""
+        self.rows += count
+        columns = ", ".join(("line_no", *map(quote, self.columns)))
+        force = f", FORCE_NOT_NULL ({', '.join(map(quote, self.text))})" if self.text else ""
+        # the whole text in one read: psycopg2 reads a file in blocks of `size` and takes Python's lock for each,
+        # which a load running beside another thread (facts.incidents_load's db_lock) would wait for
+        self.cursor.copy_expert(f"COPY {self.name} ({columns}) FROM STDIN WITH (FORMAT csv{force})",
+                                io.StringIO(text), max(8192, len(text)))
 
     def clear(self):
         """Empty the stage for the next chunk of a load (line numbers go on counting)."""

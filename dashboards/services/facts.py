@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from core import datacache
+from core.staging import BATCH as STAGE_BATCH
 from core.staging import Stage
 from core.staging import quote as _q
 
@@ -177,10 +178,11 @@ def incidents_load(*, source: Source, rows, import_run=None, fingerprint_prefix:
         load = _IncidentLoad(cursor, source.pk, import_run, fingerprint_prefix)
         try:
             if db_lock is not None and connection.vendor == "postgresql":
-                _pipelined(load, _chunks(rows, LOAD_CHUNK), db_lock)
+                _pipelined(load, rows, db_lock)
             else:
                 for chunk in _chunks(rows, LOAD_CHUNK):
-                    load.add(chunk)
+                    load.stage_rows(chunk)
+                    load.round()
             load.finish()
         finally:
             load.drop()
@@ -198,28 +200,59 @@ def _chunks(rows, size):
         yield chunk
 
 
-def _pipelined(load, chunks, lock):
-    """Chunk k's database work in one worker thread while this thread produces chunk k+1; at most one chunk waits.
-    The worker uses this thread's cursor (its transaction) under `lock`; every exit waits for it first."""
+def _pipelined(load, rows, lock):
+    """The load's database work in one worker thread while this thread reads the caller's rows: this thread turns
+    them into COPY text (STAGE_BATCH rows at a time) and queues it; the worker copies each batch into the stage and
+    runs a round every LOAD_CHUNK rows, on this thread's cursor (its transaction) under `lock`. The queue holds at most
+    about one round of text (some 150 bytes a row), so memory stays flat while reading runs ahead of a round that is
+    in the database. Every exit waits for the worker first; an error in either thread stops both."""
+    import queue
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    def work(chunk):
+    batches = queue.Queue(maxsize=max(2, LOAD_CHUNK // STAGE_BATCH + 1))
+    stop, aborted = object(), threading.Event()
+
+    def work():
+        while True:
+            item = batches.get()
+            if item is stop or aborted.is_set():
+                return
+            if item is None:  # the end of the rows
+                break
+            with lock:
+                load.stage_text(*item)
+                if load.staged >= LOAD_CHUNK:
+                    load.round()
         with lock:
-            load.add(chunk)
+            load.round()
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="incident-load") as pool:
-        pending = None
+        worker = pool.submit(work)
         try:
-            for chunk in chunks:
-                if pending is not None:
-                    pending.result()
-                pending = pool.submit(work, chunk)
-            if pending is not None:
-                pending.result()
-                pending = None
+            line = 0
+            for batch in _chunks(rows, STAGE_BATCH):
+                item = (load.stage.copy_text(batch, line), len(batch))
+                line += len(batch)
+                while True:
+                    try:
+                        batches.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        if worker.done():  # the worker failed: raise its error here
+                            worker.result()
+            batches.put(None)
+            worker.result()
         finally:
-            if pending is not None:  # this thread failed: let the worker finish before the rollback
-                pending.exception()
+            if not worker.done():  # this thread failed: stop the worker after its current statement
+                aborted.set()
+                try:
+                    while True:
+                        batches.get_nowait()
+                except queue.Empty:
+                    pass
+                batches.put(stop)
+                worker.exception()
 
 
 _CELLS = "municipality_id, wijk_id, buurt_id, category_id, occurred_on, dagdeel, weekday"
@@ -233,6 +266,7 @@ class _IncidentLoad:
         self.prefix = fingerprint_prefix
         self.counts = LoadCounts()
         self.withdrawn = 0  # stored incidents counted out of the rollups (re-delivered)
+        self.staged = 0  # rows in the stage, waiting for the next round
         self.stage = Stage(cursor, "vp_incident_stage", INCIDENT_COLUMNS, _INCIDENT_TYPES, _INCIDENT_TEXT)
         if connection.vendor != "postgresql":
             self.stage.index("external_id")  # SQLite would otherwise scan the stage per row of a join
@@ -250,14 +284,22 @@ class _IncidentLoad:
     def drop(self):
         self.stage.drop()
         for name in ("vp_incident_load_ids", "vp_incident_load_fp", "vp_incident_delta", "vp_incident_repeats",
-                     "vp_incident_cells"):
+                     "vp_incident_cells", "vp_incident_matched"):
             self.cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
-    def add(self, chunk):
-        """Stage, check and upsert one chunk; its rollup differences wait in vp_incident_delta for finish()."""
-        cursor, stage, source_id = self.cursor, self.stage.name, self.source_id
-        self.stage.clear()
-        total = self.stage.add(chunk)
+    def stage_rows(self, rows):
+        self.staged += self.stage.add(rows)
+
+    def stage_text(self, text, count):
+        """Stage rows already in COPY text (Stage.copy_text)."""
+        self.stage.add_text(text, count)
+        self.staged += count
+
+    def round(self):
+        """Check and upsert the staged rows; their rollup differences wait in vp_incident_delta for finish()."""
+        if not self.staged:
+            return
+        cursor, stage, total = self.cursor, self.stage.name, self.staged
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {stage}")  # the planner's row estimate for the joins below
         if self.prefix:
@@ -280,27 +322,64 @@ class _IncidentLoad:
         else:
             cursor.execute(f"INSERT INTO vp_incident_load_ids (external_id) SELECT external_id FROM {stage}")  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
         _check_references(cursor, stage, _INCIDENT_REFERENCES)
-        # rollup differences: the stored state of every re-delivered incident counted out (taken before the upsert
-        # changes it), every staged row counted in; an unchanged row nets to nothing
-        incident, buurt = Incident._meta.db_table, _buurt_table()
-        cursor.execute(
-            f"INSERT INTO vp_incident_delta ({_CELLS}, n) SELECT t.municipality_id, b.wijk_id, t.buurt_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-            f"t.category_id, t.occurred_on, t.dagdeel, t.weekday, -1 FROM {stage} AS s "
-            f"JOIN {incident} AS t ON t.source_id = %s AND t.external_id = s.external_id "
-            f"JOIN {buurt} AS b ON b.id = t.buurt_id",
-            [source_id],
-        )
-        self.withdrawn += cursor.rowcount
-        inserted, updated = _upsert(
-            cursor, table=incident, stage=stage, source_id=source_id, key=("external_id",),
-            columns=INCIDENT_COLUMNS, extra={"import_run": self.import_run},
-        )
+        inserted, updated = self._upsert()
         cursor.execute(
             f"INSERT INTO vp_incident_delta ({_CELLS}, n) SELECT s.municipality_id, b.wijk_id, s.buurt_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             f"s.category_id, s.occurred_on, s.dagdeel, s.weekday, 1 FROM {stage} AS s "
-            f"JOIN {buurt} AS b ON b.id = s.buurt_id"
+            f"JOIN {_buurt_table()} AS b ON b.id = s.buurt_id"
         )
         self.counts += LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+        self.stage.clear()
+        self.staged = 0
+
+    def _upsert(self):
+        """Insert the new rows, update the changed ones; the stored state of every re-delivered incident is counted
+        out of the rollups first (an unchanged one nets to nothing with the staged row counted in after). The stage
+        is joined with the source's incidents once, into vp_incident_matched (a large source is scanned once per
+        round, not once per statement)."""
+        cursor, stage, source_id = self.cursor, self.stage.name, self.source_id
+        incident, buurt = Incident._meta.db_table, _buurt_table()
+        values = [c for c in INCIDENT_COLUMNS if c != "external_id"]
+        changed = " OR ".join(_distinct(f"t.{_q(c)}", f"s.{_q(c)}") for c in values)
+        cursor.execute("DROP TABLE IF EXISTS vp_incident_matched")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE vp_incident_matched AS SELECT s.line_no, t.id AS incident_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"t.municipality_id, t.buurt_id, t.category_id, t.occurred_on, t.dagdeel, t.weekday, "
+            f"CASE WHEN {changed} THEN 1 ELSE 0 END AS changed "
+            f"FROM {stage} AS s JOIN {incident} AS t ON t.source_id = %s AND t.external_id = s.external_id",
+            [source_id],
+        )
+        cursor.execute("SELECT COUNT(*), COALESCE(SUM(changed), 0) FROM vp_incident_matched")
+        matched, changing = cursor.fetchone()
+        updated = 0
+        if matched:
+            cursor.execute("CREATE INDEX vp_incident_matched_line ON vp_incident_matched (line_no)")
+            cursor.execute(
+                f"INSERT INTO vp_incident_delta ({_CELLS}, n) SELECT m.municipality_id, b.wijk_id, m.buurt_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+                f"m.category_id, m.occurred_on, m.dagdeel, m.weekday, -1 FROM vp_incident_matched AS m "
+                f"JOIN {buurt} AS b ON b.id = m.buurt_id"
+            )
+            self.withdrawn += cursor.rowcount
+        if changing:
+            sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
+            cursor.execute(
+                f"UPDATE {incident} SET {sets}, import_run = %s FROM vp_incident_matched AS m "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+                f"JOIN {stage} AS s ON s.line_no = m.line_no WHERE {incident}.id = m.incident_id AND m.changed = 1",
+                [self.import_run],
+            )
+            updated = cursor.rowcount
+        columns = ", ".join(map(_q, INCIDENT_COLUMNS))
+        selected = ", ".join(f"s.{_q(c)}" for c in INCIDENT_COLUMNS)
+        new_only = ("WHERE NOT EXISTS (SELECT 1 FROM vp_incident_matched AS m WHERE m.line_no = s.line_no)"
+                    if matched else "")
+        cursor.execute(
+            f"INSERT INTO {incident} (source_id, {columns}, import_run) SELECT %s, {selected}, %s "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"FROM {stage} AS s {new_only}",
+            [source_id, self.import_run],
+        )
+        inserted = cursor.rowcount
+        cursor.execute("DROP TABLE vp_incident_matched")
+        return inserted, updated
 
     def finish(self):
         """Bring the rollups in step with the load's differences."""

@@ -118,6 +118,7 @@ def test_an_id_repeated_in_a_later_chunk_is_refused_and_nothing_of_the_load_is_s
     still refuses the whole load, including the chunks already written."""
     buurten, burglary, source = geography(), Category.objects.get(code="1.1.1"), Source.objects.get(code="politie-bvh")
     monkeypatch.setattr(facts, "LOAD_CHUNK", 2)
+    monkeypatch.setattr(facts, "STAGE_BATCH", 1)
     day = FIRST_DAY
     rows = [row(name, day, buurten[0], burglary) for name in ("a", "b", "c", "d", "a")]
     with pytest.raises(DuplicateIds) as refused:
@@ -128,9 +129,31 @@ def test_an_id_repeated_in_a_later_chunk_is_refused_and_nothing_of_the_load_is_s
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("lock", [None, threading.Lock()], ids=["serial", "pipelined"])
+def test_a_reader_that_fails_halfway_leaves_nothing_and_the_connection_usable(monkeypatch, lock):
+    """The rows come from a file being read: when reading fails after rounds were already written (on PostgreSQL in
+    the worker thread), the load stops, the worker finishes its statement and nothing of the load is kept."""
+    buurten, burglary, source = geography(), Category.objects.get(code="1.1.1"), Source.objects.get(code="politie-bvh")
+    monkeypatch.setattr(facts, "LOAD_CHUNK", 2)
+    monkeypatch.setattr(facts, "STAGE_BATCH", 1)
+
+    def rows():
+        for k in range(7):
+            yield row(f"r{k}", FIRST_DAY, buurten[0], burglary)
+        raise ValueError("regel 9 is niet te lezen")
+
+    with pytest.raises(ValueError, match="regel 9"):
+        incidents_load(source=source, rows=rows(), db_lock=lock)
+    assert not Incident.objects.exists() and not Rollup.objects.exists() and not WeekRollup.objects.exists()
+    counts = incidents_load(source=source, rows=[row("after", FIRST_DAY, buurten[0], burglary)], db_lock=lock)
+    assert counts.inserted == 1 and sum(Rollup.objects.values_list("count", flat=True)) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lock", [None, threading.Lock()], ids=["serial", "pipelined"])
 def test_fingerprint_repeats_are_numbered_across_chunks_in_line_order(monkeypatch, lock):
     buurten, burglary, source = geography(), Category.objects.get(code="1.1.1"), Source.objects.get(code="politie-bvh")
     monkeypatch.setattr(facts, "LOAD_CHUNK", 2)
+    monkeypatch.setattr(facts, "STAGE_BATCH", 1)
     day = FIRST_DAY
     ids = ["fp:x#1", "fp:y#1", "fp:x#1", "reg-1", "fp:x#1", "fp:y#1", "fp:z#1"]
     rows = [row(ident, day + datetime.timedelta(days=k), buurten[0], burglary) for k, ident in enumerate(ids)]

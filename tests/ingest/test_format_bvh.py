@@ -62,6 +62,7 @@ def test_repeats_are_numbered_in_line_order_across_batches_and_a_redelivery_matc
 
     monkeypatch.setattr(format_for("politie-bvh"), "batch_size", 3)
     monkeypatch.setattr(facts, "LOAD_CHUNK", 2)  # several rounds of database work (on PostgreSQL beside the reading)
+    monkeypatch.setattr(facts, "STAGE_BATCH", 1)
     rows = bvh_rows()
     bike = rows[0][:]
     other = [r for r in rows if r != bike][:4]
