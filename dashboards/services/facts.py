@@ -148,9 +148,12 @@ def _upsert(cursor, *, table, stage, source_id, key, columns, extra=None):
 # Rows per round of database work (stage, check, upsert, rollup differences) of an incident load. Each round joins its
 # stage with the source's incidents (a hash join over all of them, once the table is large), so fewer, larger rounds
 # are cheaper; memory holds about two rounds of rows (one loading, one being read) when the rounds are pipelined.
-LOAD_CHUNK = 250_000
+LOAD_CHUNK = 100_000
 # the load's sorts and hash aggregates in memory rather than on disk (PostgreSQL; only for the load's transaction)
 LOAD_WORK_MEM = "64MB"
+# the joins of a round look up the source's incidents by their unique index instead of hashing all of them (whose pages
+# the load itself just touched; PostgreSQL's default of 4 assumes a spinning disk)
+LOAD_RANDOM_PAGE_COST = "1.1"
 
 
 @datacache.changes(datacache.FIGURES)
@@ -174,7 +177,8 @@ def incidents_load(*, source: Source, rows, import_run=None, fingerprint_prefix:
     """
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [LOAD_WORK_MEM])
+            cursor.execute("SELECT set_config('work_mem', %s, true), set_config('random_page_cost', %s, true)",
+                           [LOAD_WORK_MEM, LOAD_RANDOM_PAGE_COST])
         load = _IncidentLoad(cursor, source.pk, import_run, fingerprint_prefix)
         try:
             if db_lock is not None and connection.vendor == "postgresql":
@@ -335,36 +339,35 @@ class _IncidentLoad:
     def _upsert(self):
         """Insert the new rows, update the changed ones; the stored state of every re-delivered incident is counted
         out of the rollups first (an unchanged one nets to nothing with the staged row counted in after). The stage
-        is joined with the source's incidents once, into vp_incident_matched (a large source is scanned once per
-        round, not once per statement)."""
+        is matched with the source's incidents once, into vp_incident_matched."""
         cursor, stage, source_id = self.cursor, self.stage.name, self.source_id
         incident, buurt = Incident._meta.db_table, _buurt_table()
         values = [c for c in INCIDENT_COLUMNS if c != "external_id"]
-        changed = " OR ".join(_distinct(f"t.{_q(c)}", f"s.{_q(c)}") for c in values)
+        # one probe of the unique index per staged row (a scalar subquery: a join would be planned as a hash of all
+        # the source's incidents, whose statistics cannot know what this transaction already added)
         cursor.execute("DROP TABLE IF EXISTS vp_incident_matched")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE vp_incident_matched AS SELECT s.line_no, t.id AS incident_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-            f"t.municipality_id, t.buurt_id, t.category_id, t.occurred_on, t.dagdeel, t.weekday, "
-            f"CASE WHEN {changed} THEN 1 ELSE 0 END AS changed "
-            f"FROM {stage} AS s JOIN {incident} AS t ON t.source_id = %s AND t.external_id = s.external_id",
+            f"CREATE TEMPORARY TABLE vp_incident_matched AS SELECT line_no, incident_id FROM (SELECT s.line_no, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+            f"(SELECT t.id FROM {incident} AS t WHERE t.source_id = %s AND t.external_id = s.external_id) "
+            f"AS incident_id FROM {stage} AS s) AS q WHERE incident_id IS NOT NULL",
             [source_id],
         )
-        cursor.execute("SELECT COUNT(*), COALESCE(SUM(changed), 0) FROM vp_incident_matched")
-        matched, changing = cursor.fetchone()
+        cursor.execute("SELECT COUNT(*) FROM vp_incident_matched")
+        matched = cursor.fetchone()[0]
         updated = 0
         if matched:
             cursor.execute("CREATE INDEX vp_incident_matched_line ON vp_incident_matched (line_no)")
             cursor.execute(
-                f"INSERT INTO vp_incident_delta ({_CELLS}, n) SELECT m.municipality_id, b.wijk_id, m.buurt_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-                f"m.category_id, m.occurred_on, m.dagdeel, m.weekday, -1 FROM vp_incident_matched AS m "
-                f"JOIN {buurt} AS b ON b.id = m.buurt_id"
+                f"INSERT INTO vp_incident_delta ({_CELLS}, n) SELECT t.municipality_id, b.wijk_id, t.buurt_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
+                f"t.category_id, t.occurred_on, t.dagdeel, t.weekday, -1 FROM vp_incident_matched AS m "
+                f"JOIN {incident} AS t ON t.id = m.incident_id JOIN {buurt} AS b ON b.id = t.buurt_id"
             )
             self.withdrawn += cursor.rowcount
-        if changing:
             sets = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
+            changed = " OR ".join(_distinct(f"{incident}.{_q(c)}", f"s.{_q(c)}") for c in values)
             cursor.execute(
                 f"UPDATE {incident} SET {sets}, import_run = %s FROM vp_incident_matched AS m "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-                f"JOIN {stage} AS s ON s.line_no = m.line_no WHERE {incident}.id = m.incident_id AND m.changed = 1",
+                f"JOIN {stage} AS s ON s.line_no = m.line_no WHERE {incident}.id = m.incident_id AND ({changed})",
                 [self.import_run],
             )
             updated = cursor.rowcount
@@ -392,13 +395,14 @@ class _IncidentLoad:
         fingerprints are numbered (usually a handful); every fingerprint of the chunk is remembered."""
         cursor, stage, prefix = self.cursor, self.stage.name, self.prefix
         fingerprint = f"SUBSTR(s.external_id, 1, {len(prefix)}) = %s"
+        # a probe of the table's key per row (a join would hash the whole, growing table every round)
+        earlier = "(SELECT f.n FROM vp_incident_load_fp AS f WHERE f.external_id = s.external_id)"
         cursor.execute("DROP TABLE IF EXISTS vp_incident_repeats")
         cursor.execute(
             f"CREATE TEMPORARY TABLE vp_incident_repeats AS SELECT s.line_no, s.external_id, "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-            f"COALESCE(f.n, 0) + ROW_NUMBER() OVER (PARTITION BY s.external_id ORDER BY s.line_no) AS n "
-            f"FROM {stage} AS s LEFT JOIN vp_incident_load_fp AS f ON f.external_id = s.external_id "
-            f"WHERE {fingerprint} AND (f.n IS NOT NULL OR s.external_id IN (SELECT s.external_id FROM {stage} AS s "
-            f"WHERE {fingerprint} GROUP BY s.external_id HAVING COUNT(*) > 1))",
+            f"COALESCE({earlier}, 0) + ROW_NUMBER() OVER (PARTITION BY s.external_id ORDER BY s.line_no) AS n "
+            f"FROM {stage} AS s WHERE {fingerprint} AND ({earlier} IS NOT NULL OR s.external_id IN "
+            f"(SELECT s.external_id FROM {stage} AS s WHERE {fingerprint} GROUP BY s.external_id HAVING COUNT(*) > 1))",
             [prefix, prefix],
         )
         cursor.execute(
