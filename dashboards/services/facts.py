@@ -163,9 +163,10 @@ def incidents_load(*, source: Source, rows, import_run=None, fingerprint_prefix:
                    db_lock=None) -> LoadCounts:
     """Upsert incidents of one source by external id and bring the rollups in step, in one savepoint.
 
-    `rows` is an iterable of tuples in INCIDENT_COLUMNS order, streamed: every LOAD_CHUNK rows are staged, checked and
-    upserted, and the rollup cells they touch are corrected by their difference (the new rows counted in, the stored
-    state of re-delivered rows counted out), so the work grows with the delivery, not with the months it touches.
+    `rows` is an iterable of tuples in INCIDENT_COLUMNS order, streamed: every LOAD_CHUNK rows (a round) are staged,
+    checked and upserted; the rollup cells the load touches are corrected at the end by their difference (the new and
+    changed rows counted in, the stored state of re-delivered rows counted out), so the work grows with the delivery,
+    not with the months it touches.
     Raises DuplicateIds when one id occurs twice in the load, UnknownReferences for a missing category, buurt,
     municipality or address; nothing of the load is kept then.
 
@@ -174,8 +175,8 @@ def incidents_load(*, source: Source, rows, import_run=None, fingerprint_prefix:
     load remembers the fingerprints it has seen as 64-bit digests in sorted arrays: 16 MB for 2 million rows).
 
     `db_lock` (a threading.Lock): the caller's `rows` touch the database only while holding it. On PostgreSQL the
-    database work of one chunk then runs in a worker thread, under the lock, while the caller's generator produces
-    the next chunk (reading and converting a file in Python beside the database's own work, on another core).
+    database work then runs in a worker thread, under the lock, while the caller's generator produces the next rows
+    (reading and converting a file in Python beside the database's own work, on another core; see _pipelined).
     """
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -298,6 +299,8 @@ def _pipelined(load, rows, lock):
                     except queue.Full:
                         if worker.done():  # the worker failed: raise its error here
                             worker.result()
+                if worker.done():  # a round was refused (duplicate ids, unknown references): stop reading
+                    worker.result()
             batches.put(None)
             worker.result()
         finally:
@@ -327,8 +330,8 @@ class _IncidentLoad:
         self.stage = Stage(cursor, "vp_incident_stage", INCIDENT_COLUMNS, _INCIDENT_TYPES, _INCIDENT_TEXT)
         if connection.vendor != "postgresql":
             self.stage.index("external_id")  # SQLite would otherwise scan the stage per row of a join
-        # the ids of the load so far (a repeat in a later chunk is a duplicate too), how often each fingerprint
-        # occurred so far, and the rollup differences of the whole load (one row per incident counted in or out)
+        # the ids of the load so far (a repeat in a later round is a duplicate too) and the rollup differences of the
+        # whole load (one row per incident counted in or out)
         for name, columns in (
             ("vp_incident_load_ids", "external_id varchar(64) PRIMARY KEY"),
             ("vp_incident_delta", "municipality_id bigint, wijk_id bigint, buurt_id bigint, category_id bigint, "
