@@ -469,7 +469,7 @@ def _apply_deltas(cursor, source_id, deltas, *, with_negative):
             [source_id],
         )
         if cursor.rowcount:  # some cells exist: insert only the others
-            missing = f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.source_id = %s AND {match})"
+            missing = f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.source_id = %s AND {match})"  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
             params = [source_id, source_id]
         else:
             missing, params = "", [source_id]
