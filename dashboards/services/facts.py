@@ -10,6 +10,9 @@ Call these inside the caller's transaction (an import run lands whole or not at 
 """
 import datetime
 import hashlib
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -264,10 +267,6 @@ def _pipelined(load, rows, lock):
     runs a round every LOAD_CHUNK rows, on this thread's cursor (its transaction) under `lock`. The queue holds at most
     about one round of text (some 150 bytes a row), so memory stays flat while reading runs ahead of a round that is
     in the database. Every exit waits for the worker first; an error in either thread stops both."""
-    import queue
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     batches = queue.Queue(maxsize=max(2, LOAD_CHUNK // STAGE_BATCH + 1))
     stop, aborted = object(), threading.Event()
 
@@ -559,7 +558,6 @@ def _refresh_rollups(cursor, source_id, months):
     incident = Incident._meta.db_table
     buurt = _buurt_table()
     rollup, week_rollup = Rollup._meta.db_table, WeekRollup._meta.db_table
-    month_rollup = MonthRollup._meta.db_table
     for low, high in _month_ranges(months):
         cursor.execute(f"DELETE FROM {rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
                        [source_id, low, high])
@@ -573,16 +571,7 @@ def _refresh_rollups(cursor, source_id, months):
             f"{_month_sql('i.occurred_on')}, i.dagdeel, i.weekday",
             [source_id, low, high],
         )
-        # MonthRollup is Rollup summed over dagdeel and weekday: read from the rollup just written, not the incidents
-        cursor.execute(f"DELETE FROM {month_rollup} WHERE source_id = %s AND month >= %s AND month < %s",  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-                       [source_id, low, high])
-        cursor.execute(
-            f"INSERT INTO {month_rollup} (source_id, municipality_id, wijk_id, buurt_id, category_id, month, count) "  # nosec B608  # SQL text from constants and identifiers only; values are query parameters
-            f"SELECT source_id, municipality_id, wijk_id, buurt_id, category_id, month, SUM(count) FROM {rollup} "
-            f"WHERE source_id = %s AND month >= %s AND month < %s "
-            f"GROUP BY source_id, municipality_id, wijk_id, buurt_id, category_id, month",
-            [source_id, low, high],
-        )
+        _refresh_month_rollups(cursor, source_id, low, high)
         first_week = low - datetime.timedelta(days=low.weekday())
         last_day = high - datetime.timedelta(days=1)
         after_weeks = last_day + datetime.timedelta(days=7 - last_day.weekday())
